@@ -1,0 +1,92 @@
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import Logging
+import NIOCore
+import NIOSSL
+import ServiceLifecycle
+
+/// The one place the server is wired: the runtime, the capabilities and their routes, the request pipeline,
+/// TLS. `serve` and the tests both call it.
+///
+/// - Parameters:
+///   - runtime: the opened master key, directory and stores (``Runtime/open(_:logger:)``).
+///   - closesRuntime: whether the application closes the runtime's databases when it shuts down (tests that
+///     inspect the stores afterwards pass `false`).
+///   - additionalRoutes: routes served besides Switchboard's own, for embedding and tests.
+///   - onServerRunning: called with the bound port once the server listens.
+public func buildApplication(
+    runtime: Runtime,
+    closesRuntime: Bool = true,
+    additionalRoutes: [Route] = [],
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) throws -> some ApplicationProtocol {
+    let configuration = runtime.configuration
+    let logger = runtime.logger
+    let metrics = HTTPMetrics()
+
+    let identities = IdentityService(deletionHooks: [])
+    let routes = RouteTable(apiRoutes(identities: identities) + additionalRoutes)
+
+    let responder = APIResponder(
+        routes: routes,
+        resources: runtime.resources,
+        tokenValidator: identities,
+        system: SystemEndpoints(directory: runtime.directory, stores: runtime.stores, metrics: metrics),
+        metrics: metrics,
+        scheme: configuration.scheme,
+        publicURL: configuration.publicURL)
+
+    let server: HTTPServerBuilder
+    switch configuration.tls {
+    case .disabled:
+        server = .http1()
+    case .development:
+        let certificates = DevelopmentCertificates(directory: configuration.dataDirectory)
+        try certificates.prepare(hosts: tlsHosts(configuration))
+        server = try .tls(
+            .http1(),
+            tlsConfiguration: try tlsConfiguration(
+                certificate: certificates.serverCertificateFile.path, key: certificates.serverKeyFile.path))
+    case .files(let certificate, let key):
+        server = try .tls(.http1(), tlsConfiguration: try tlsConfiguration(certificate: certificate, key: key))
+    }
+
+    return Application(
+        responder: responder,
+        server: server,
+        configuration: ApplicationConfiguration(
+            address: .hostname(configuration.host, port: configuration.port), serverName: "Switchboard"),
+        services: closesRuntime ? [RuntimeService(runtime: runtime)] : [],
+        onServerRunning: { channel in
+            await onServerRunning(channel.localAddress?.port ?? configuration.port)
+        },
+        logger: logger)
+}
+
+/// Every API route, capability by capability.
+func apiRoutes(identities: IdentityService) -> [Route] {
+    IdentityAPI(identities: identities).routes
+}
+
+func tlsHosts(_ configuration: ServerConfiguration) -> [String] {
+    var hosts = [configuration.host]
+    if let publicURL = configuration.publicURL, let host = URL(string: publicURL)?.host {
+        hosts.append(host)
+    }
+    return hosts
+}
+
+func tlsConfiguration(certificate: String, key: String) throws -> TLSConfiguration {
+    do {
+        let chain = try NIOSSLCertificate.fromPEMFile(certificate)
+        let privateKey = try NIOSSLPrivateKey(file: key, format: .pem)
+        var tls = TLSConfiguration.makeServerConfiguration(
+            certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(privateKey))
+        tls.minimumTLSVersion = .tlsv12
+        return tls
+    } catch {
+        throw ConfigurationError("cannot load the TLS certificate \(certificate) and key \(key): \(error)")
+    }
+}

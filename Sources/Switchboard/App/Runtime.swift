@@ -1,0 +1,106 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import Logging
+import ServiceLifecycle
+
+/// The long-lived state behind the API and the commands: the master key, the directory, the stores and the
+/// resource registry. `serve` and the `resource` commands open it the same way, so they always agree on where
+/// data lives.
+public struct Runtime: Sendable {
+    public let configuration: ServerConfiguration
+    public let masterKey: MasterKey
+    public let directory: Directory
+    public let stores: StoreRegistry
+    public let resources: ResourceRegistry
+    public let administration: ResourceAdministration
+    public let logger: Logger
+
+    /// Opens (and on first use creates) the data directory, master key, directory and stores.
+    public static func open(_ configuration: ServerConfiguration, logger: Logger) async throws -> Runtime {
+        try configuration.validate()
+        try FileManager.default.createDirectory(
+            at: configuration.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let masterKey = try loadMasterKey(configuration.masterKey)
+        let database = try await DatabaseFactory.open(configuration.directory, logger: logger)
+        let directory = Directory(database: database)
+        do {
+            try await directory.prepare(masterKey: masterKey)
+        } catch {
+            await database.shutdown()
+            throw error
+        }
+        let stores = StoreRegistry(
+            configured: configuration.stores, defaultDirectory: configuration.defaultStoreDirectory, logger: logger)
+        return Runtime(
+            configuration: configuration, masterKey: masterKey, directory: directory, stores: stores,
+            resources: ResourceRegistry(directory: directory, stores: stores, masterKey: masterKey),
+            administration: ResourceAdministration(directory: directory, stores: stores, masterKey: masterKey),
+            logger: logger)
+    }
+
+    /// First-start set-up: on a directory that has never been set up, creates the `dev` resource in United States.
+    /// Also finishes resource deletions an earlier process did not complete.
+    public func bootstrap() async throws {
+        try await administration.finishPendingDeletions()
+        guard configuration.createsDevelopmentResource, try await !directory.isBootstrapped() else { return }
+        do {
+            try await administration.create(name: "dev", geography: .unitedStates)
+            logger.info("created the development resource", metadata: ["resource": "dev", "geography": "unitedstates"])
+        } catch ResourceAdministrationError.nameTaken {
+            // Another node sharing this directory created it first.
+        }
+        try await directory.markBootstrapped()
+    }
+
+    /// Closes every database.
+    public func shutdown() async {
+        await stores.shutdown()
+        await directory.database.shutdown()
+    }
+
+    static func loadMasterKey(_ source: ServerConfiguration.MasterKeySource) throws -> MasterKey {
+        switch source {
+        case .inline(let text):
+            do { return try MasterKey(base64: text) } catch {
+                throw ConfigurationError("SWITCHBOARD_MASTER_KEY is not usable: \(error)")
+            }
+        case .file(let path):
+            if let text = try? String(contentsOfFile: path, encoding: .utf8) {
+                do { return try MasterKey(base64: text) } catch {
+                    throw ConfigurationError("the master key file \(path) is not usable: \(error)")
+                }
+            }
+            guard !FileManager.default.fileExists(atPath: path) else {
+                throw ConfigurationError("the master key file \(path) cannot be read")
+            }
+            let key = MasterKey.generate()
+            let url = URL(fileURLWithPath: path)
+            try FileManager.default.createDirectory(
+                at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            // Created exclusively: if another process created the key first, use that one.
+            let descriptor = Glibc.open(path, O_CREAT | O_EXCL | O_WRONLY, 0o600)
+            if descriptor < 0 {
+                if errno == EEXIST { return try loadMasterKey(source) }
+                throw ConfigurationError("cannot create the master key file \(path)")
+            }
+            let bytes = Array((key.base64 + "\n").utf8)
+            let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+            fsync(descriptor)
+            close(descriptor)
+            guard written == bytes.count else { throw ConfigurationError("cannot write the master key file \(path)") }
+            return key
+        }
+    }
+}
+
+/// Keeps the runtime's databases open while the server runs and closes them after a graceful shutdown.
+struct RuntimeService: Service {
+    let runtime: Runtime
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await runtime.shutdown()
+    }
+}

@@ -1,0 +1,103 @@
+import Crypto
+import Foundation
+
+/// Encryption of personal data at rest and keyed lookups, for one resource.
+///
+/// Every capability stores personal fields (message bodies, topics, display names, phone numbers, email
+/// addresses, custom ids) through this one helper:
+/// - ``seal(_:field:)`` / ``open(_:field:)`` encrypt with AES-GCM under a key derived from the resource's data
+///   key. The field name and the resource id are authenticated, so a value copied into another column or another
+///   resource's row fails to open.
+/// - ``blindIndex(_:kind:)`` gives a keyed HMAC of the normalised value, so a record can be found by phone number
+///   or address without the value being stored in clear. It is per resource: the same address has unrelated
+///   indexes in two resources.
+///
+/// Deleting a resource destroys its data key; everything sealed with it is unreadable from then on.
+public struct ResourceCrypto: Sendable {
+    let resourceID: UUID
+    private let encryptionKey: SymmetricKey
+    private let indexKey: SymmetricKey
+
+    public init(dataKey: SymmetricKey, resourceID: UUID) {
+        self.resourceID = resourceID
+        let salt = Data("switchboard:\(resourceID.uuidString.lowercased())".utf8)
+        self.encryptionKey = HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: dataKey, salt: salt, info: Data("field-encryption-v1".utf8), outputByteCount: 32)
+        self.indexKey = HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: dataKey, salt: salt, info: Data("blind-index-v1".utf8), outputByteCount: 32)
+    }
+
+    /// Encrypts a personal value for storage in `field`.
+    public func seal(_ value: String, field: PersonalField) throws -> Data {
+        let box = try AES.GCM.seal(Data(value.utf8), using: encryptionKey, authenticating: context(field))
+        return Data([Self.formatVersion]) + box.combined!
+    }
+
+    /// Decrypts a value sealed by ``seal(_:field:)`` for the same field of the same resource.
+    public func open(_ sealed: Data, field: PersonalField) throws(CryptoFailure) -> String {
+        guard sealed.first == Self.formatVersion else { throw .unsupportedFormat }
+        do {
+            let box = try AES.GCM.SealedBox(combined: sealed.dropFirst())
+            let plaintext = try AES.GCM.open(box, using: encryptionKey, authenticating: context(field))
+            guard let text = String(data: plaintext, encoding: .utf8) else { throw CryptoFailure.unsupportedFormat }
+            return text
+        } catch {
+            throw .authenticationFailed
+        }
+    }
+
+    /// Seals an optional value; `nil` stays `nil`.
+    public func sealIfPresent(_ value: String?, field: PersonalField) throws -> Data? {
+        try value.map { try seal($0, field: field) }
+    }
+
+    /// Opens an optional value; `nil` stays `nil`.
+    public func openIfPresent(_ sealed: Data?, field: PersonalField) throws(CryptoFailure) -> String? {
+        guard let sealed else { return nil }
+        return try open(sealed, field: field)
+    }
+
+    /// A keyed, deterministic index of `value` after normalising it for its kind.
+    public func blindIndex(_ value: String, kind: BlindIndexKind) -> Data {
+        var message = Data(kind.rawValue.utf8)
+        message.append(0)
+        message.append(contentsOf: kind.normalize(value).utf8)
+        return Data(HMAC<SHA256>.authenticationCode(for: message, using: indexKey))
+    }
+
+    private func context(_ field: PersonalField) -> Data {
+        Data("\(resourceID.uuidString.lowercased()):\(field.rawValue)".utf8)
+    }
+
+    static let formatVersion: UInt8 = 1
+}
+
+/// The name of a stored personal field (`table.column`), authenticated with its ciphertext.
+public struct PersonalField: RawRepresentable, Hashable, Sendable {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+}
+
+/// What a blind index is computed over; decides normalisation and separates index domains.
+public enum BlindIndexKind: String, Sendable {
+    case phoneNumber = "phone"
+    case emailAddress = "email"
+    case customID = "custom-id"
+
+    /// The canonical form two spellings of the same value share.
+    public func normalize(_ value: String) -> String {
+        switch self {
+        case .phoneNumber:
+            let digits = value.filter(\.isASCIIDigit)
+            return "+" + digits
+        case .emailAddress:
+            return value.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        case .customID:
+            return value
+        }
+    }
+}
+
+extension Character {
+    var isASCIIDigit: Bool { isASCII && isNumber }
+}

@@ -1,0 +1,175 @@
+import Foundation
+import SQLKit
+
+/// Reads and changes the directory. Every change bumps a revision number in the same transaction, which running
+/// servers compare on each request so a change made by the command line takes effect at once.
+public struct Directory: Sendable {
+    public let database: any Database
+
+    public init(database: any Database) {
+        self.database = database
+    }
+
+    /// Migrates the directory and checks that `masterKey` is the key it was created with.
+    public func prepare(masterKey: MasterKey) async throws {
+        try await Migrator.migrate(database, to: DirectorySchema.schema)
+        let check = masterKey.checkValue
+        try await database.transaction { db in
+            let stored = try await db.select().column("master_key_check").from("directory_state")
+                .where("id", .equal, 1)
+                .first(decodingColumn: "master_key_check", as: Data?.self)
+            switch stored {
+            case .some(.some(let value)):
+                guard value == check else { throw MasterKeyMismatch(location: database.location) }
+            default:
+                try await db.update("directory_state").set("master_key_check", to: check).where("id", .equal, 1).run()
+            }
+        }
+    }
+
+    /// The revision of the directory; it changes whenever a resource or a key changes.
+    public func revision() async throws -> Int64 {
+        try await database.read { db in
+            try await db.select().column("revision").from("directory_state").where("id", .equal, 1)
+                .first(decodingColumn: "revision", as: Int64.self) ?? 0
+        }
+    }
+
+    public func record(named name: String) async throws -> ResourceRecord? {
+        try await database.read { db in
+            try await db.select().columns(Self.columns).from("resources").where("name", .equal, name)
+                .first().map(Self.decode)
+        }
+    }
+
+    public func record(id: UUID) async throws -> ResourceRecord? {
+        try await database.read { db in
+            try await db.select().columns(Self.columns).from("resources")
+                .where("id", .equal, id.uuidString.lowercased())
+                .first().map(Self.decode)
+        }
+    }
+
+    public func records() async throws -> [ResourceRecord] {
+        try await database.read { db in
+            try await db.select().columns(Self.columns).from("resources").orderBy("name").all().map(Self.decode)
+        }
+    }
+
+    /// Adds a resource; fails if the name is taken.
+    public func insert(_ record: ResourceRecord) async throws {
+        try await write { db in
+            let taken = try await db.select().column("id").from("resources").where("name", .equal, record.name)
+                .first() != nil
+            if taken { throw ResourceAdministrationError.nameTaken(record.name) }
+            try await db.insert(into: "resources")
+                .columns(Self.columns)
+                .values(
+                    SQLBind(record.id.uuidString.lowercased()), SQLBind(record.name),
+                    SQLBind(record.geography.compactName), SQLBind(record.state.rawValue),
+                    SQLBind(record.createdAt.milliseconds), SQLBind(record.sealedPrimaryKey),
+                    SQLBind(record.sealedSecondaryKey), SQLBind(record.sealedDataKey), SQLBind(record.sealedTokenKey)
+                )
+                .run()
+            try await Self.bumpRevision(db)
+        }
+    }
+
+    /// Replaces one access key.
+    public func replaceAccessKey(of id: UUID, slot: AccessKeySlot, with sealed: Data) async throws {
+        try await write { db in
+            try await db.update("resources").set(SQLIdentifier(slot.column), to: SQLBind(sealed))
+                .where("id", .equal, id.uuidString.lowercased()).run()
+            try await Self.bumpRevision(db)
+        }
+    }
+
+    public func setState(of id: UUID, to state: ResourceRecord.State) async throws {
+        try await write { db in
+            try await db.update("resources").set("state", to: state.rawValue)
+                .where("id", .equal, id.uuidString.lowercased()).run()
+            try await Self.bumpRevision(db)
+        }
+    }
+
+    /// Removes a resource and with it the only copy of its sealed data key.
+    public func remove(id: UUID) async throws {
+        try await write { db in
+            try await db.delete(from: "resources").where("id", .equal, id.uuidString.lowercased()).run()
+            try await Self.bumpRevision(db)
+        }
+        if let sqlite = database as? SQLiteDatabase {
+            try await sqlite.checkpoint()
+        }
+    }
+
+    /// Whether the first-start set-up (the `dev` resource) has run on this directory.
+    public func isBootstrapped() async throws -> Bool {
+        try await database.read { db in
+            try await db.select().column("bootstrapped").from("directory_state").where("id", .equal, 1)
+                .first(decodingColumn: "bootstrapped", as: Int.self) == 1
+        }
+    }
+
+    public func markBootstrapped() async throws {
+        try await write { db in
+            try await db.update("directory_state").set("bootstrapped", to: 1).where("id", .equal, 1).run()
+        }
+    }
+
+    /// Runs a change of the directory. On PostgreSQL the change first takes the directory's advisory lock, so
+    /// nodes and commands changing it at once are serialized (SQLite's single writer already is).
+    func write<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await database.transaction { db in
+            if database.engine == .postgres {
+                try await db.raw("SELECT pg_advisory_xact_lock(\(bind: Self.writeLockKey))").run()
+            }
+            return try await body(db)
+        }
+    }
+
+    static let writeLockKey = Migrator.advisoryLockKey("directory-writes")
+
+    static func bumpRevision(_ db: any SQLDatabase) async throws {
+        try await db.raw("UPDATE directory_state SET revision = revision + 1 WHERE id = 1").run()
+    }
+
+    static let columns = [
+        "id", "name", "geography", "state", "created_at", "primary_key", "secondary_key", "data_key", "token_key",
+    ]
+
+    static func decode(_ row: any SQLRow) throws -> ResourceRecord {
+        let id = try row.decode(column: "id", as: String.self)
+        let geography = try row.decode(column: "geography", as: String.self)
+        let state = try row.decode(column: "state", as: String.self)
+        guard let uuid = UUID(uuidString: id), let geo = Geography(rawValue: geography),
+            let state = ResourceRecord.State(rawValue: state)
+        else {
+            throw DirectoryCorrupt(detail: "resource \(id) has an unreadable id, geography or state")
+        }
+        return ResourceRecord(
+            id: uuid,
+            name: try row.decode(column: "name", as: String.self),
+            geography: geo,
+            state: state,
+            createdAt: Timestamp(milliseconds: try row.decode(column: "created_at", as: Int64.self)),
+            sealedPrimaryKey: try row.decode(column: "primary_key", as: Data.self),
+            sealedSecondaryKey: try row.decode(column: "secondary_key", as: Data.self),
+            sealedDataKey: try row.decode(column: "data_key", as: Data.self),
+            sealedTokenKey: try row.decode(column: "token_key", as: Data.self))
+    }
+}
+
+/// The directory was created with another master key.
+public struct MasterKeyMismatch: Error, CustomStringConvertible, Sendable {
+    public let location: DatabaseLocation
+    public var description: String {
+        "the directory \(location) was created with a different master key; start with the master key it was created with"
+    }
+}
+
+/// A directory row that cannot be read.
+public struct DirectoryCorrupt: Error, CustomStringConvertible, Sendable {
+    public let detail: String
+    public var description: String { "the directory is damaged: \(detail)" }
+}

@@ -1,0 +1,33 @@
+import SQLKit
+
+/// The directory: which resources exist, in which geography, and their keys sealed by the master key.
+/// It holds no personal data, so it may live anywhere; each resource's data lives in its geography's store.
+enum DirectorySchema {
+    static let schema = Schema(
+        name: "directory",
+        migrations: [
+            Migration(1, "resources") { db, _ in
+                try await db.create(table: "directory_state")
+                    .column("id", type: .int, .primaryKey(autoIncrement: false), .notNull)
+                    .column("revision", type: .bigint, .notNull)
+                    .column("bootstrapped", type: .int, .notNull)
+                    .column("master_key_check", type: .blob)
+                    .run()
+                try await db.insert(into: "directory_state")
+                    .columns("id", "revision", "bootstrapped")
+                    .values(SQLBind(1), SQLBind(0), SQLBind(0))
+                    .run()
+                try await db.create(table: "resources")
+                    .column("id", type: .text, .primaryKey(autoIncrement: false), .notNull)
+                    .column("name", type: .text, .notNull, .unique)
+                    .column("geography", type: .text, .notNull)
+                    .column("state", type: .text, .notNull)
+                    .column("created_at", type: .bigint, .notNull)
+                    .column("primary_key", type: .blob, .notNull)
+                    .column("secondary_key", type: .blob, .notNull)
+                    .column("data_key", type: .blob, .notNull)
+                    .column("token_key", type: .blob, .notNull)
+                    .run()
+            }
+        ])
+}

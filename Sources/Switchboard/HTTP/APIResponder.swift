@@ -1,0 +1,298 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+
+/// The request pipeline every API call goes through, in this order:
+///
+/// 1. the first path segment names the resource (`/-/…` are the server's own endpoints);
+/// 2. the rest of the path is matched against the route table (404 / 405 in the ACS shape);
+/// 3. `api-version` is checked against the route's service;
+/// 4. the resource is looked up in the directory (an unknown or deleted resource is a 401, like a bad key);
+/// 5. the body is read up to the route's limit (413);
+/// 6. the caller is authenticated with the resource's access keys or a token the resource issued;
+/// 7. the handler runs; any error it throws is answered in the ACS error shape.
+///
+/// Every response carries `x-ms-request-id`, `MS-CV` and the echoed `x-ms-client-request-id`, and every request
+/// is counted and logged by route template (never by path, which holds ids).
+public struct APIResponder: HTTPResponder {
+    public typealias Context = SwitchboardRequestContext
+
+    let routes: RouteTable
+    let resources: ResourceRegistry
+    let tokenValidator: any UserTokenValidator
+    let system: SystemEndpoints
+    let metrics: HTTPMetrics
+    let scheme: String
+    let publicURL: String?
+    let hmac = HMACAuthenticator()
+
+    public init(
+        routes: RouteTable, resources: ResourceRegistry, tokenValidator: any UserTokenValidator,
+        system: SystemEndpoints, metrics: HTTPMetrics, scheme: String, publicURL: String?
+    ) {
+        self.routes = routes
+        self.resources = resources
+        self.tokenValidator = tokenValidator
+        self.system = system
+        self.metrics = metrics
+        self.scheme = scheme
+        self.publicURL = publicURL
+    }
+
+    /// What the log line and metrics say about a request.
+    struct Outcome {
+        var route = "unmatched"
+        var service: APIService?
+        var resource: String?
+    }
+
+    public func respond(to request: Request, context: Context) async throws -> Response {
+        let started = ContinuousClock.now
+        let requestID = UUID().uuidString.lowercased()
+        var logger = context.logger
+        logger[metadataKey: "request.id"] = "\(requestID)"
+        var outcome = Outcome()
+        var response: Response
+        do {
+            response = try await dispatch(request, requestID: requestID, logger: logger, outcome: &outcome)
+        } catch {
+            response = Self.render(error, requestID: requestID, logger: logger)
+        }
+        decorate(&response, request: request, requestID: requestID, service: outcome.service)
+        let elapsed = ContinuousClock.now - started
+        metrics.record(route: outcome.route, status: response.status.code, duration: elapsed)
+        var metadata: Logger.Metadata = [
+            "http.method": "\(request.method.rawValue)", "http.route": "\(outcome.route)",
+            "http.status": "\(response.status.code)", "duration.ms": "\(elapsed.nanoseconds / 1_000_000)",
+        ]
+        if let resource = outcome.resource { metadata["resource"] = "\(resource)" }
+        logger.log(level: response.status.code >= 500 ? .error : .info, "request", metadata: metadata)
+        return response
+    }
+
+    func dispatch(_ request: Request, requestID: String, logger: Logger, outcome: inout Outcome) async throws
+        -> Response
+    {
+        var segments = request.uri.path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+        if segments.last == "" { segments = segments.dropLast() }
+        guard let first = segments.first, !first.isEmpty else {
+            throw APIError.notFound(code: "NotFound", "Nothing is served at this path. Resource endpoints look like https://host:port/RESOURCE.")
+        }
+        if first == "-" {
+            outcome.route = "system"
+            return try await system.respond(to: request, path: Array(segments.dropFirst()))
+        }
+        let resourceName = String(first)
+        var path: [String] = []
+        for segment in segments.dropFirst() {
+            guard let decoded = segment.removingPercentEncoding else {
+                throw APIError.notFound("The path is not valid.")
+            }
+            path.append(decoded)
+        }
+        let (route, parameters): (Route, [String: String])
+        switch routes.match(method: request.method, path: path) {
+        case .found(let found, let captured):
+            (route, parameters) = (found, captured)
+        case .methodNotAllowed(let allowed):
+            throw APIError(
+                status: .methodNotAllowed, code: "MethodNotAllowed",
+                message: "\(request.method.rawValue) is not allowed here.",
+                headers: ["Allow": allowed.map(\.rawValue).joined(separator: ", ")])
+        case .notFound:
+            throw APIError.notFound(code: "NotFound", "No operation is served at this path.")
+        }
+        outcome.route = route.label
+        outcome.service = route.service
+
+        let query = Self.queryParameters(request.uri)
+        let apiVersion = try Self.checkVersion(query["api-version"], service: route.service)
+
+        guard ResourceName.isValid(first), let resource = try await resources.handle(named: resourceName) else {
+            logger.debug("authentication failed", metadata: ["reason": "unknown resource"])
+            throw APIError.unauthorized()
+        }
+        outcome.resource = resource.name
+        var logger = logger
+        logger[metadataKey: "resource"] = "\(resource.name)"
+
+        let body = try await Self.readBody(request, limit: route.maxBodySize)
+        let principal: Principal
+        do {
+            principal = try await authenticate(request, body: body, route: route, resource: resource)
+        } catch {
+            logger.notice("authentication failed", metadata: ["reason": "\(error)"])
+            throw APIError.unauthorized()
+        }
+
+        let apiRequest = APIRequest(
+            method: request.method, headers: request.headers, body: body, parameters: parameters, query: query,
+            apiVersion: apiVersion, resource: resource, principal: principal, requestID: requestID, logger: logger,
+            endpoint: endpoint(for: request, resource: resource.name))
+        return try await route.handler(apiRequest)
+    }
+
+    // MARK: Steps
+
+    static func checkVersion(_ value: String?, service: APIService) throws -> APIVersion {
+        let headers = ["api-supported-versions": service.supportedVersionsHeader]
+        guard let value, !value.isEmpty else {
+            throw APIError(
+                status: .badRequest, code: "MissingApiVersionParameter",
+                message: "The api-version query parameter is required. Supported versions: \(service.supportedVersionsHeader).",
+                target: "api-version", headers: headers)
+        }
+        guard service.versions.contains(value) else {
+            throw APIError(
+                status: .badRequest, code: "UnsupportedApiVersion",
+                message: "The api-version '\(value)' is not supported. Supported versions: \(service.supportedVersionsHeader).",
+                target: "api-version", headers: headers)
+        }
+        return APIVersion(value)
+    }
+
+    static func readBody(_ request: Request, limit: Int) async throws -> ByteBuffer {
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+            throw APIError.contentTooLarge(limit: limit)
+        }
+        do {
+            return try await request.body.collect(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw APIError.contentTooLarge(limit: limit)
+        }
+    }
+
+    func authenticate(_ request: Request, body: ByteBuffer, route: Route, resource: ResourceHandle) async throws
+        -> Principal
+    {
+        switch route.auth {
+        case .accessKey:
+            let signed = HMACAuthenticator.SignedRequest(
+                method: request.method.rawValue,
+                target: request.head.path ?? "/",
+                hosts: hostCandidates(for: request, resource: resource.name),
+                authorization: request.headers[.authorization],
+                date: request.headers[Self.msDate] ?? request.headers[.date],
+                contentHash: request.headers[Self.contentHash],
+                body: Array(body.readableBytesView))
+            try hmac.authenticate(signed, keys: resource.accessKeys)
+            return .accessKey
+        case .userToken:
+            guard let authorization = request.headers[.authorization] else {
+                throw AuthenticationFailure.missingCredentials
+            }
+            guard authorization.count > 7, authorization.prefix(7).lowercased() == "bearer " else {
+                throw AuthenticationFailure.wrongCredentialKind
+            }
+            let token = authorization.dropFirst(7).trimmingCharacters(in: .whitespaces)
+            let claims = try await resource.tokens.verify(token)
+            return .user(try await tokenValidator.validate(claims, resource: resource))
+        }
+    }
+
+    /// The spellings of `host[:port]/resource` a client may have signed: the `Host` header as sent, with and
+    /// without the scheme's default port, with a trailing slash, and the configured public URL.
+    func hostCandidates(for request: Request, resource: String) -> [String] {
+        var authorities: [String] = []
+        if let authority = request.head.authority {
+            authorities.append(authority)
+            let defaultPort = scheme == "https" ? ":443" : ":80"
+            let hasPort = authority.hasPrefix("[") ? authority.contains("]:") : authority.contains(":")
+            if authority.hasSuffix(defaultPort) {
+                authorities.append(String(authority.dropLast(defaultPort.count)))
+            } else if !hasPort {
+                authorities.append(authority + defaultPort)
+            }
+        }
+        if let publicURL, let host = URLComponents(string: publicURL).flatMap(Self.authority) {
+            authorities.append(host)
+        }
+        return authorities.flatMap { ["\($0)/\(resource)", "\($0)/\(resource)/"] }
+    }
+
+    static func authority(_ components: URLComponents) -> String? {
+        guard let host = components.host else { return nil }
+        let path = components.path.hasSuffix("/") ? String(components.path.dropLast()) : components.path
+        return (components.port.map { "\(host):\($0)" } ?? host) + path
+    }
+
+    func endpoint(for request: Request, resource: String) -> String {
+        if let publicURL { return ConnectionString.endpoint(baseURL: publicURL, resourceName: resource) }
+        return "\(scheme)://\(request.head.authority ?? "localhost")/\(resource)"
+    }
+
+    static func queryParameters(_ uri: URI) -> [String: String] {
+        var result: [String: String] = [:]
+        for (key, value) in uri.queryParameters {
+            let name = key.removingPercentEncoding ?? String(key)
+            if result[name] == nil { result[name] = String(value) }
+        }
+        return result
+    }
+
+    // MARK: Responses
+
+    static func render(_ error: any Error, requestID: String, logger: Logger) -> Response {
+        let apiError: APIError
+        switch error {
+        case let convertible as any APIErrorConvertible:
+            apiError = convertible.apiError
+        case is DatabaseUnavailable:
+            logger.error("database unavailable", metadata: ["error": "\(error)"])
+            apiError = .serviceUnavailable("A database is not reachable; retry shortly.")
+        default:
+            logger.error("unexpected error", metadata: ["error.type": "\(type(of: error))", "error": "\(error)"])
+            apiError = .internalError(requestID: requestID)
+        }
+        return response(for: apiError)
+    }
+
+    static func response(for error: APIError) -> Response {
+        var headers: HTTPFields = [:]
+        headers[errorCode] = error.code
+        for (name, value) in error.headers {
+            if let field = HTTPField.Name(name) { headers[field] = value }
+        }
+        if error.status == .unauthorized {
+            headers[.wwwAuthenticate] = "HMAC-SHA256, Bearer"
+        }
+        do {
+            return try JSONBody.response(error.body, status: error.status, headers: headers)
+        } catch {
+            return Response(status: .internalServerError)
+        }
+    }
+
+    func decorate(_ response: inout Response, request: Request, requestID: String, service: APIService?) {
+        response.headers[Self.requestIDHeader] = requestID
+        response.headers[Self.correlationVector] = Self.makeCorrelationVector()
+        if let clientRequestID = request.headers[Self.clientRequestID] {
+            response.headers[Self.clientRequestID] = clientRequestID
+        }
+        if let service, response.headers[Self.supportedVersions] == nil {
+            response.headers[Self.supportedVersions] = service.supportedVersionsHeader
+        }
+        if scheme == "https" {
+            response.headers[Self.strictTransportSecurity] = "max-age=2592000"
+        }
+    }
+
+    static func makeCorrelationVector() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        return Data(bytes).base64EncodedString() + ".0"
+    }
+
+    static let msDate = HTTPField.Name("x-ms-date")!
+    static let contentHash = HTTPField.Name("x-ms-content-sha256")!
+    static let requestIDHeader = HTTPField.Name("x-ms-request-id")!
+    static let clientRequestID = HTTPField.Name("x-ms-client-request-id")!
+    static let correlationVector = HTTPField.Name("MS-CV")!
+    static let supportedVersions = HTTPField.Name("api-supported-versions")!
+    static let errorCode = HTTPField.Name("x-ms-error-code")!
+    static let strictTransportSecurity = HTTPField.Name("Strict-Transport-Security")!
+}

@@ -1,0 +1,61 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import SQLKit
+
+/// The server's own endpoints, under `/-/` where no resource name can be:
+/// `/-/healthz` (the process is up), `/-/readyz` (the directory and the open stores answer) and
+/// `/-/metrics` (Prometheus text format).
+public struct SystemEndpoints: Sendable {
+    let directory: Directory
+    let stores: StoreRegistry
+    let metrics: HTTPMetrics
+
+    public init(directory: Directory, stores: StoreRegistry, metrics: HTTPMetrics) {
+        self.directory = directory
+        self.stores = stores
+        self.metrics = metrics
+    }
+
+    func respond(to request: Request, path: [Substring]) async throws -> Response {
+        guard request.method == .get || request.method == .head else {
+            throw APIError(status: .methodNotAllowed, code: "MethodNotAllowed", message: "Only GET is allowed here.")
+        }
+        switch path.joined(separator: "/") {
+        case "healthz":
+            return try JSONBody.response(["status": "ok"])
+        case "readyz":
+            var checks: [String: String] = [:]
+            var ready = true
+            do {
+                _ = try await directory.revision()
+                checks["directory"] = "ok"
+            } catch {
+                checks["directory"] = "unavailable"
+                ready = false
+            }
+            for (geography, store) in await stores.openStores() {
+                do {
+                    try await store.read { db in _ = try await db.raw("SELECT 1").all() }
+                    checks["store.\(geography.compactName)"] = "ok"
+                } catch {
+                    checks["store.\(geography.compactName)"] = "unavailable"
+                    ready = false
+                }
+            }
+            struct Readiness: Encodable {
+                let status: String
+                let checks: [String: String]
+            }
+            return try JSONBody.response(
+                Readiness(status: ready ? "ok" : "unavailable", checks: checks),
+                status: ready ? .ok : .serviceUnavailable)
+        case "metrics":
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: .init(string: metrics.exposition())))
+        default:
+            throw APIError.notFound("Nothing is served at this path.")
+        }
+    }
+}

@@ -1,0 +1,29 @@
+import Logging
+import SQLKit
+
+/// The two engines Switchboard stores data in. Queries are written once with sql-kit; the few places where the
+/// engines differ ask ``Database/engine``.
+public enum DatabaseEngine: String, Sendable {
+    case sqlite
+    case postgres
+}
+
+/// A database: the directory or one geography's store.
+///
+/// All access goes through ``read(_:)`` and ``transaction(_:)`` so that every change is atomic and the SQLite
+/// engine can keep its single serialized writer.
+public protocol Database: Sendable {
+    var engine: DatabaseEngine { get }
+    /// A printable description of where the database lives (no secrets).
+    var location: DatabaseLocation { get }
+
+    /// Runs `body` with a connection for reading.
+    func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T
+
+    /// Runs `body` in one transaction, committed when it returns and rolled back when it throws.
+    func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T
+
+    /// Closes every connection.
+    func shutdown() async
+}
+

@@ -1,0 +1,73 @@
+import Logging
+import NIOSSL
+import PostgresKit
+import PostgresNIO
+import SQLKit
+
+/// A PostgreSQL database reached through a pooled `PostgresClient`. Several Switchboard nodes may share it.
+public final class PostgresDatabase: Database {
+    public let engine = DatabaseEngine.postgres
+    public let location: DatabaseLocation
+    private let client: PostgresClient
+    private let runner: Task<Void, Never>
+
+    public init(location: PostgresLocation, maximumConnections: Int = 16, logger: Logger) async throws {
+        self.location = .postgres(location)
+        let tls: PostgresClient.Configuration.TLS
+        switch location.tls {
+        case .disable: tls = .disable
+        case .prefer: tls = .prefer(.makeClientConfiguration())
+        case .require: tls = .require(.makeClientConfiguration())
+        }
+        var configuration = PostgresClient.Configuration(
+            host: location.host, port: location.port, username: location.username,
+            password: location.password, database: location.database, tls: tls)
+        configuration.options.maximumConnections = maximumConnections
+        configuration.options.minimumConnections = 0
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.client = client
+        self.runner = Task { await client.run() }
+        // Fail now, with the server's message, rather than on the first request.
+        do {
+            try await client.withConnection { connection in
+                _ = try await connection.query("SELECT 1", logger: logger)
+            }
+        } catch {
+            runner.cancel()
+            throw DatabaseUnavailable(location: self.location, reason: String(reflecting: error))
+        }
+    }
+
+    public func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await client.withConnection { connection in
+            try await body(connection.sql(queryLogLevel: nil))
+        }
+    }
+
+    public func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await client.withConnection { connection in
+            let sql = connection.sql(queryLogLevel: nil)
+            try await sql.raw("BEGIN").run()
+            do {
+                let result = try await body(sql)
+                try await sql.raw("COMMIT").run()
+                return result
+            } catch {
+                try? await sql.raw("ROLLBACK").run()
+                throw error
+            }
+        }
+    }
+
+    public func shutdown() async {
+        runner.cancel()
+        _ = await runner.value
+    }
+}
+
+/// A database that cannot be reached or opened.
+public struct DatabaseUnavailable: Error, CustomStringConvertible, Sendable {
+    public let location: DatabaseLocation
+    public let reason: String
+    public var description: String { "cannot use the database \(location): \(reason)" }
+}

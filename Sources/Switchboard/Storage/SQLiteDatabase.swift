@@ -1,0 +1,101 @@
+import Foundation
+import Logging
+import SQLKit
+import SQLiteKit
+import SQLiteNIO
+import NIOPosix
+
+/// The embedded engine: one SQLite file in WAL mode with a single serialized writer and a few readers.
+///
+/// Every connection turns on `secure_delete`, so deleted rows are overwritten in the file rather than left in free
+/// pages, and `foreign_keys`. Writers start with `BEGIN IMMEDIATE` so two processes on the same file (the server
+/// and the `resource` commands) queue on the busy timeout instead of failing on a lock upgrade.
+public final class SQLiteDatabase: Database {
+    public let engine = DatabaseEngine.sqlite
+    public let location: DatabaseLocation
+    let path: String
+    private let writer: ResourcePool<SQLiteConnection>
+    private let readers: ResourcePool<SQLiteConnection>
+    /// One thread per connection: SQLite calls block, and a writer waiting out another process's lock must never
+    /// hold up a connection of this or any other database.
+    private let threads: NIOThreadPool
+
+    public init(path: String, readers readerCount: Int = 4, logger: Logger) async throws {
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        self.path = path
+        self.location = .sqlite(path: path)
+        let threads = NIOThreadPool(numberOfThreads: readerCount + 1)
+        threads.start()
+        self.threads = threads
+        let open: @Sendable () async throws -> SQLiteConnection = {
+            let connection = try await SQLiteConnection.open(
+                storage: .file(path: path), threadPool: threads, logger: logger,
+                on: MultiThreadedEventLoopGroup.singleton.any())
+            for pragma in Self.connectionPragmas {
+                _ = try await connection.query(pragma)
+            }
+            return connection
+        }
+        self.writer = ResourcePool(maximum: 1, make: open)
+        self.readers = ResourcePool(maximum: readerCount, make: open)
+        // WAL is a property of the file; setting it once, through the writer, is enough.
+        do {
+            try await writer.withResource { connection in
+                _ = try await connection.query("PRAGMA journal_mode = WAL")
+            }
+        } catch {
+            await Self.close(writer: writer, readers: readers, threads: threads)
+            throw error
+        }
+        try? FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+    }
+
+    static let connectionPragmas = [
+        "PRAGMA busy_timeout = 15000",
+        "PRAGMA foreign_keys = ON",
+        "PRAGMA secure_delete = ON",
+        "PRAGMA synchronous = FULL",
+    ]
+
+    public func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await readers.withResource { connection in
+            try await body(connection.sql(queryLogLevel: nil))
+        }
+    }
+
+    public func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await writer.withResource { connection in
+            _ = try await connection.query("BEGIN IMMEDIATE")
+            do {
+                let result = try await body(connection.sql(queryLogLevel: nil))
+                _ = try await connection.query("COMMIT")
+                return result
+            } catch {
+                _ = try? await connection.query("ROLLBACK")
+                throw error
+            }
+        }
+    }
+
+    /// Moves every committed page from the write-ahead log into the database file and empties the log, so that
+    /// content deleted (and overwritten by `secure_delete`) does not survive in old WAL frames.
+    public func checkpoint() async throws {
+        try await writer.withResource { connection in
+            _ = try await connection.query("PRAGMA wal_checkpoint(TRUNCATE)")
+        }
+    }
+
+    public func shutdown() async {
+        await Self.close(writer: writer, readers: readers, threads: threads)
+    }
+
+    private static func close(
+        writer: ResourcePool<SQLiteConnection>, readers: ResourcePool<SQLiteConnection>, threads: NIOThreadPool
+    ) async {
+        for connection in await writer.close() + readers.close() {
+            try? await connection.close()
+        }
+        try? await threads.shutdownGracefully()
+    }
+}

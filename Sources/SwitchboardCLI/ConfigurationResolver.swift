@@ -1,0 +1,126 @@
+import Foundation
+import Logging
+import Switchboard
+
+/// Resolves every setting from, in order of precedence: the command-line flag, the environment variable
+/// (`SWITCHBOARD_…`), the JSON configuration file, the default.
+///
+/// The file is `--config FILE`, `SWITCHBOARD_CONFIG`, or `switchboard.json` in the data directory when present:
+///
+/// ```json
+/// { "host": "0.0.0.0", "port": 8443, "publicUrl": "https://comms.example.com",
+///   "tlsCertificate": "/etc/switchboard/tls.pem", "tlsKey": "/etc/switchboard/tls-key.pem", "insecureHttp": false,
+///   "directory": "postgres://switchboard@db/directory",
+///   "stores": { "europe": "postgres://switchboard@db-eu/switchboard", "unitedstates": "sqlite:///var/lib/sb/us.sqlite" },
+///   "masterKeyFile": "/etc/switchboard/master.key", "logLevel": "info", "createDevResource": true }
+/// ```
+public struct ConfigurationResolver {
+    let options: SwitchboardOptions
+    let environment: [String: String]
+    let file: [String: Any]
+    let dataDirectory: URL
+
+    public init(options: SwitchboardOptions, environment: [String: String] = ProcessInfo.processInfo.environment)
+        throws
+    {
+        self.options = options
+        self.environment = environment
+        let dataDir = options.dataDir ?? environment["SWITCHBOARD_DATA_DIR"] ?? ".switchboard"
+        self.dataDirectory = URL(fileURLWithPath: dataDir).standardizedFileURL
+        let explicitFile = options.config ?? environment["SWITCHBOARD_CONFIG"]
+        let path = explicitFile ?? dataDirectory.appendingPathComponent("switchboard.json").path
+        if FileManager.default.fileExists(atPath: path) {
+            guard let data = FileManager.default.contents(atPath: path),
+                let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+            else { throw ConfigurationError("the configuration file \(path) is not a JSON object") }
+            self.file = object
+        } else if let explicitFile {
+            throw ConfigurationError("the configuration file \(explicitFile) does not exist")
+        } else {
+            self.file = [:]
+        }
+    }
+
+    func string(_ flag: String?, env: String, key: String) -> String? {
+        if let flag { return flag }
+        if let value = environment[env], !value.isEmpty { return value }
+        if let value = file[key] as? String { return value }
+        if let value = file[key] as? NSNumber { return value.stringValue }
+        return nil
+    }
+
+    func bool(_ flag: Bool, env: String, key: String) -> Bool {
+        if flag { return true }
+        if let value = environment[env] { return ["1", "true", "yes", "on"].contains(value.lowercased()) }
+        return (file[key] as? Bool) ?? false
+    }
+
+    public func resolve() throws -> ServerConfiguration {
+        let portText = string(options.port.map(String.init), env: "SWITCHBOARD_PORT", key: "port")
+        let port: Int
+        if let portText {
+            guard let value = Int(portText) else { throw ConfigurationError("port '\(portText)' is not a number") }
+            port = value
+        } else {
+            port = 8443
+        }
+
+        let tls: ServerConfiguration.TLSMode
+        let certificate = string(options.tlsCert, env: "SWITCHBOARD_TLS_CERT", key: "tlsCertificate")
+        let key = string(options.tlsKey, env: "SWITCHBOARD_TLS_KEY", key: "tlsKey")
+        if bool(options.insecureHTTP, env: "SWITCHBOARD_INSECURE_HTTP", key: "insecureHttp") {
+            tls = .disabled
+        } else if let certificate, let key {
+            tls = .files(certificate: certificate, key: key)
+        } else if certificate != nil || key != nil {
+            throw ConfigurationError("give both a TLS certificate and its key, or neither")
+        } else {
+            tls = .development
+        }
+
+        let directory = try string(options.directory, env: "SWITCHBOARD_DIRECTORY", key: "directory")
+            .map { try DatabaseLocation(parsing: $0) }
+
+        var stores: [Geography: DatabaseLocation] = [:]
+        if let fileStores = file["stores"] as? [String: String] {
+            for (name, url) in fileStores { stores[try Geography(parsing: name)] = try DatabaseLocation(parsing: url) }
+        }
+        for (name, url) in environment where name.hasPrefix("SWITCHBOARD_STORE_") {
+            stores[try Geography(parsing: String(name.dropFirst("SWITCHBOARD_STORE_".count)).replacingOccurrences(of: "_", with: ""))] =
+                try DatabaseLocation(parsing: url)
+        }
+        for entry in options.store {
+            guard let equals = entry.firstIndex(of: "=") else {
+                throw ConfigurationError("--store takes GEOGRAPHY=URL, got '\(entry)'")
+            }
+            stores[try Geography(parsing: String(entry[..<equals]))] =
+                try DatabaseLocation(parsing: String(entry[entry.index(after: equals)...]))
+        }
+
+        let masterKey: ServerConfiguration.MasterKeySource?
+        if let file = options.masterKeyFile {
+            masterKey = .file(file)
+        } else if let inline = environment["SWITCHBOARD_MASTER_KEY"], !inline.isEmpty {
+            masterKey = .inline(inline)
+        } else {
+            masterKey = string(nil, env: "SWITCHBOARD_MASTER_KEY_FILE", key: "masterKeyFile").map { .file($0) }
+        }
+
+        let levelText = string(options.logLevel, env: "SWITCHBOARD_LOG_LEVEL", key: "logLevel") ?? "info"
+        guard let level = Logger.Level(rawValue: levelText.lowercased()) else {
+            throw ConfigurationError("log level '\(levelText)' is not one of trace, debug, info, notice, warning, error, critical")
+        }
+
+        return ServerConfiguration(
+            dataDirectory: dataDirectory,
+            host: string(options.host, env: "SWITCHBOARD_HOST", key: "host") ?? "127.0.0.1",
+            port: port,
+            tls: tls,
+            publicURL: string(options.publicURL, env: "SWITCHBOARD_PUBLIC_URL", key: "publicUrl"),
+            directory: directory,
+            stores: stores,
+            masterKey: masterKey,
+            logLevel: level,
+            createsDevelopmentResource: (file["createDevResource"] as? Bool) ?? true)
+    }
+}

@@ -1,0 +1,45 @@
+import ArgumentParser
+
+/// The options every command shares. Each can also be given as an environment variable or in the JSON
+/// configuration file; see ``ConfigurationResolver`` for the order.
+public struct SwitchboardOptions: ParsableArguments, Sendable {
+    public init() {}
+
+    @Option(name: .long, help: "Data directory (default ./.switchboard; env SWITCHBOARD_DATA_DIR).")
+    var dataDir: String?
+
+    @Option(name: .long, help: "JSON configuration file (env SWITCHBOARD_CONFIG; default DATA_DIR/switchboard.json if present).")
+    var config: String?
+
+    @Option(name: .long, help: "Address to listen on (default 127.0.0.1; env SWITCHBOARD_HOST).")
+    var host: String?
+
+    @Option(name: .long, help: "Port to listen on, 0 for any free port (default 8443; env SWITCHBOARD_PORT).")
+    var port: Int?
+
+    @Option(name: .long, help: "URL clients use to reach the server, when behind a proxy (env SWITCHBOARD_PUBLIC_URL).")
+    var publicURL: String?
+
+    @Option(name: .long, help: "PEM certificate chain to serve instead of the development certificate (env SWITCHBOARD_TLS_CERT).")
+    var tlsCert: String?
+
+    @Option(name: .long, help: "PEM private key of --tls-cert (env SWITCHBOARD_TLS_KEY).")
+    var tlsKey: String?
+
+    @Flag(name: .long, help: "Serve plain HTTP, for running behind a TLS-terminating proxy (env SWITCHBOARD_INSECURE_HTTP=1).")
+    var insecureHTTP = false
+
+    @Option(name: .long, help: "Directory database URL (default sqlite in the data directory; env SWITCHBOARD_DIRECTORY).")
+    var directory: String?
+
+    @Option(
+        name: .long,
+        help: "Store of one geography as GEOGRAPHY=URL, repeatable; sqlite:///path or postgres://… (env SWITCHBOARD_STORE_<GEOGRAPHY>).")
+    var store: [String] = []
+
+    @Option(name: .long, help: "File holding the master key (default DATA_DIR/master.key; env SWITCHBOARD_MASTER_KEY_FILE, or the key itself in SWITCHBOARD_MASTER_KEY).")
+    var masterKeyFile: String?
+
+    @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical (default info; env SWITCHBOARD_LOG_LEVEL).")
+    var logLevel: String?
+}

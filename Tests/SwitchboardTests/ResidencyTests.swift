@@ -1,0 +1,132 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import SQLKit
+import Testing
+
+@testable import Switchboard
+
+/// Data written through the API stays in its resource's geography store, encrypted, and the directory holds no
+/// personal data. Checked by reading the databases directly, not through the API.
+@Suite struct ResidencyTests {
+    static let version = "api-version=2025-06-30"
+
+    @Test(arguments: TestEngine.available)
+    func eachGeographyStoreHoldsOnlyItsResourcesDataAndNoPersonalValueInClear(engine: TestEngine) async throws {
+        try await TestServer.with(engine: engine, geographies: [.unitedStates, .europe]) { server in
+            let us = try await server.createResource("us-app", in: .unitedStates)
+            let eu = try await server.createResource("eu-app", in: .europe)
+            let personal = ["alice.us@example.com", "bob.eu@example.com"]
+            let userIDs = try await server.test { client in
+                var userIDs: [String] = []
+                for (resource, customID) in [(us, personal[0]), (eu, personal[1])] {
+                    for index in 0..<3 {
+                        let response = try await resource.send(
+                            client, .post, "/identities?\(Self.version)",
+                            json: #"{"customId":"\#(customID)\#(index)","createTokenWithScopes":["chat"]}"#)
+                        #expect(response.status == .created)
+                        let id = try #require((response.json["identity"] as? [String: Any])?["id"] as? String)
+                        userIDs.append(id)
+                    }
+                }
+                // The blind index finds the identity again by its custom id.
+                let again = try await eu.send(client, .post, "/identities?\(Self.version)", json: #"{"customId":"bob.eu@example.com0"}"#)
+                #expect((again.json["identity"] as? [String: Any])?["id"] as? String == userIDs[3])
+                return userIDs
+            }
+
+            let usStore = try await server.runtime.stores.store(for: .unitedStates)
+            let euStore = try await server.runtime.stores.store(for: .europe)
+            #expect(usStore.location != euStore.location)
+            let usOwners = try await Self.owners(of: "identities", in: usStore)
+            let euOwners = try await Self.owners(of: "identities", in: euStore)
+            #expect(usOwners == [us.id.uuidString.lowercased()])
+            #expect(euOwners == [eu.id.uuidString.lowercased()])
+
+            // No personal value in clear anywhere: every column of every table, as text, and the SQLite files' bytes.
+            let dumps = [
+                try await Self.dump(usStore), try await Self.dump(euStore), try await Self.dump(server.runtime.directory.database),
+            ]
+            for dump in dumps {
+                for value in personal { #expect(!dump.contains(value), "\(value) found in clear") }
+            }
+            // The directory has no user ids either.
+            for id in userIDs { #expect(!dumps[2].contains(String(id.suffix(36)))) }
+            for file in Self.sqliteFiles(under: server.dataDirectory) {
+                let bytes = try Data(contentsOf: file)
+                for value in personal {
+                    #expect(bytes.range(of: Data(value.utf8)) == nil, "\(value) found in \(file.lastPathComponent)")
+                }
+            }
+
+            // Deleting a resource deletes its rows from its store only.
+            try await server.runtime.administration.delete(name: "eu-app")
+            #expect(try await Self.owners(of: "identities", in: euStore).isEmpty)
+            #expect(try await Self.owners(of: "identities", in: usStore) == [us.id.uuidString.lowercased()])
+        }
+    }
+
+    @Test func aResourceInEuropeOnItsOwnConfiguredStoreKeepsItsDataThere() async throws {
+        try await withTemporaryDirectory { directory in
+            let europePath = directory.appendingPathComponent("elsewhere/europe.sqlite").path
+            let configuration = ServerConfiguration(
+                dataDirectory: directory.appendingPathComponent("data"), tls: .disabled,
+                stores: [.europe: .sqlite(path: europePath)], masterKey: .inline(MasterKey.generate().base64))
+            let runtime = try await Runtime.open(configuration, logger: .quiet)
+            let server = TestServer(runtime: runtime, dataDirectory: configuration.dataDirectory)
+            let eu = try await server.createResource("eu-app", in: .europe)
+            try await server.test { client in
+                let response = try await eu.send(client, .post, "/identities?\(Self.version)", json: #"{"customId":"carol@example.eu"}"#)
+                #expect(response.status == .created)
+            }
+            let store = try await runtime.stores.store(for: .europe)
+            #expect(store.location == .sqlite(path: europePath))
+            #expect(try await Self.owners(of: "identities", in: store) == [eu.id.uuidString.lowercased()])
+            let defaultStores = Self.sqliteFiles(under: configuration.defaultStoreDirectory)
+            #expect(!defaultStores.contains { $0.lastPathComponent.hasPrefix("europe") })
+            await runtime.shutdown()
+        }
+    }
+
+    static func owners(of table: String, in store: any Database) async throws -> Set<String> {
+        try await store.read { db in
+            Set(try await db.select().column("resource_id").from(table).all(decodingColumn: "resource_id", as: String.self))
+        }
+    }
+
+    /// Every row of every table, as text.
+    static func dump(_ database: any Database) async throws -> String {
+        try await database.read { db in
+            let tables: [String]
+            switch database.engine {
+            case .sqlite:
+                tables = try await db.raw("SELECT name FROM sqlite_master WHERE type = 'table'").all(decodingColumn: "name", as: String.self)
+            case .postgres:
+                tables = try await db.raw("SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'").all(decodingColumn: "name", as: String.self)
+            }
+            var text = ""
+            for table in tables {
+                let query: SQLQueryString =
+                    database.engine == .postgres
+                    ? "SELECT CAST(t.* AS TEXT) AS row FROM \(ident: table) t"
+                    : "SELECT * FROM \(ident: table)"
+                for row in try await db.raw(query).all() {
+                    for column in row.allColumns {
+                        if let value = try? row.decode(column: column, as: String.self) { text += value + "\n" }
+                        if let value = try? row.decode(column: column, as: Data.self) {
+                            text += String(decoding: value, as: UTF8.self) + "\n"
+                        }
+                    }
+                }
+            }
+            return text
+        }
+    }
+
+    static func sqliteFiles(under directory: URL) -> [URL] {
+        let enumerator = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: nil)
+        return (enumerator?.allObjects as? [URL] ?? []).filter {
+            $0.lastPathComponent.contains(".sqlite")
+        }
+    }
+}
