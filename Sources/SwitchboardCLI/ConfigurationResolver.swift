@@ -12,7 +12,8 @@ import Switchboard
 ///   "tlsCertificate": "/etc/switchboard/tls.pem", "tlsKey": "/etc/switchboard/tls-key.pem", "insecureHttp": false,
 ///   "directory": "postgres://switchboard@db/directory",
 ///   "stores": { "europe": "postgres://switchboard@db-eu/switchboard", "unitedstates": "sqlite:///var/lib/sb/us.sqlite" },
-///   "masterKeyFile": "/etc/switchboard/master.key", "logLevel": "info", "createDevResource": true }
+///   "masterKeyFile": "/etc/switchboard/master.key", "logLevel": "info", "createDevResource": true,
+///   "chatSendRate": "10/10" }
 /// ```
 public struct ConfigurationResolver {
     let options: SwitchboardOptions
@@ -111,7 +112,17 @@ public struct ConfigurationResolver {
             throw ConfigurationError("log level '\(levelText)' is not one of trace, debug, info, notice, warning, error, critical")
         }
 
-        return ServerConfiguration(
+        var chatLimits = ChatLimits()
+        if let rate = string(options.chatSendRate, env: "SWITCHBOARD_CHAT_SEND_RATE", key: "chatSendRate") {
+            let parts = rate.split(separator: "/")
+            guard parts.count == 2, let messages = Int(parts[0]), let seconds = Int(parts[1]), messages > 0, seconds > 0 else {
+                throw ConfigurationError("the chat send rate '\(rate)' must be MESSAGES/SECONDS, e.g. 10/10")
+            }
+            chatLimits.messagesPerWindow = messages
+            chatLimits.windowSeconds = seconds
+        }
+
+        var configuration = ServerConfiguration(
             dataDirectory: dataDirectory,
             host: string(options.host, env: "SWITCHBOARD_HOST", key: "host") ?? "127.0.0.1",
             port: port,
@@ -122,5 +133,7 @@ public struct ConfigurationResolver {
             masterKey: masterKey,
             logLevel: level,
             createsDevelopmentResource: (file["createDevResource"] as? Bool) ?? true)
+        configuration.chatLimits = chatLimits
+        return configuration
     }
 }

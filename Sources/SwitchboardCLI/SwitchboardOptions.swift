@@ -42,4 +42,7 @@ public struct SwitchboardOptions: ParsableArguments, Sendable {
 
     @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical (default info; env SWITCHBOARD_LOG_LEVEL).")
     var logLevel: String?
+
+    @Option(name: .long, help: "Messages a chat thread accepts per window, as MESSAGES/SECONDS (default 10/10, as ACS; env SWITCHBOARD_CHAT_SEND_RATE).")
+    var chatSendRate: String?
 }

@@ -14,7 +14,7 @@ import Testing
         try await TestServer.with(engine: engine) { server in
             let a = try await server.createResource("tenant-a", in: .unitedStates)
             let b = try await server.createResource("tenant-b", in: .europe)
-            let routes = apiRoutes(identities: IdentityService())
+            let routes = apiRoutes(identities: IdentityService(), chat: ChatService(notifier: SilentEventNotifier()))
             #expect(routes.count >= 6)
             try await server.test { client in
                 // A user and a token of each resource.

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
+import HummingbirdWebSocket
 import Logging
 import NIOCore
 import NIOSSL
@@ -26,8 +27,11 @@ public func buildApplication(
     let logger = runtime.logger
     let metrics = HTTPMetrics()
 
-    let identities = IdentityService(deletionHooks: [])
-    let routes = RouteTable(apiRoutes(identities: identities) + additionalRoutes)
+    let hub = RealtimeHub(logger: logger)
+    let identities = IdentityService(deletionHooks: [ChatIdentityDeletion()], invalidationListeners: [hub])
+    let chat = ChatService(limits: configuration.chatLimits, notifier: hub)
+    let realtime = RealtimeEndpoint(resources: runtime.resources, validator: identities, hub: hub)
+    let routes = RouteTable(apiRoutes(identities: identities, chat: chat) + additionalRoutes)
 
     let responder = APIResponder(
         routes: routes,
@@ -38,19 +42,25 @@ public func buildApplication(
         scheme: configuration.scheme,
         publicURL: configuration.publicURL)
 
+    // HTTP/1.1 with WebSocket upgrades for the real-time endpoint, inside TLS unless disabled.
+    let http: HTTPServerBuilder = .http1WebSocketUpgrade(
+        configuration: .init(ws: .init(maxFrameSize: 64 * 1024, autoPing: .enabled(timePeriod: .seconds(30))))
+    ) { request, _, logger in
+        await realtime.shouldUpgrade(request, logger: logger)
+    }
     let server: HTTPServerBuilder
     switch configuration.tls {
     case .disabled:
-        server = .http1()
+        server = http
     case .development:
         let certificates = DevelopmentCertificates(directory: configuration.dataDirectory)
         try certificates.prepare(hosts: tlsHosts(configuration))
         server = try .tls(
-            .http1(),
+            http,
             tlsConfiguration: try tlsConfiguration(
                 certificate: certificates.serverCertificateFile.path, key: certificates.serverKeyFile.path))
     case .files(let certificate, let key):
-        server = try .tls(.http1(), tlsConfiguration: try tlsConfiguration(certificate: certificate, key: key))
+        server = try .tls(http, tlsConfiguration: try tlsConfiguration(certificate: certificate, key: key))
     }
 
     return Application(
@@ -58,7 +68,8 @@ public func buildApplication(
         server: server,
         configuration: ApplicationConfiguration(
             address: .hostname(configuration.host, port: configuration.port), serverName: "Switchboard"),
-        services: closesRuntime ? [RuntimeService(runtime: runtime)] : [],
+        services: [RealtimeService(hub: hub), MaintenanceService(runtime: runtime, chat: chat)]
+            + (closesRuntime ? [RuntimeService(runtime: runtime)] : []),
         onServerRunning: { channel in
             await onServerRunning(channel.localAddress?.port ?? configuration.port)
         },
@@ -66,8 +77,8 @@ public func buildApplication(
 }
 
 /// Every API route, capability by capability.
-func apiRoutes(identities: IdentityService) -> [Route] {
-    IdentityAPI(identities: identities).routes
+func apiRoutes(identities: IdentityService, chat: ChatService) -> [Route] {
+    IdentityAPI(identities: identities).routes + ChatAPI(chat: chat).routes
 }
 
 func tlsHosts(_ configuration: ServerConfiguration) -> [String] {

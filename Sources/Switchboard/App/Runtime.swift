@@ -9,7 +9,7 @@ import ServiceLifecycle
 /// resource registry. `serve` and the `resource` commands open it the same way, so they always agree on where
 /// data lives.
 public struct Runtime: Sendable {
-    public let configuration: ServerConfiguration
+    public var configuration: ServerConfiguration
     public let masterKey: MasterKey
     public let directory: Directory
     public let stores: StoreRegistry
@@ -102,5 +102,15 @@ struct RuntimeService: Service {
     func run() async throws {
         try? await gracefulShutdown()
         await runtime.shutdown()
+    }
+}
+
+/// Closes real-time sessions and stops following notifications at shutdown.
+struct RealtimeService: Service {
+    let hub: RealtimeHub
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await hub.shutdown()
     }
 }

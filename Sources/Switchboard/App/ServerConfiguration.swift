@@ -34,6 +34,8 @@ public struct ServerConfiguration: Sendable {
     public var logLevel: Logger.Level
     /// Whether a first start creates the `dev` resource.
     public var createsDevelopmentResource: Bool
+    /// Chat's limits (ACS's by default).
+    public var chatLimits = ChatLimits()
 
     public init(
         dataDirectory: URL, host: String = "127.0.0.1", port: Int = 8443, tls: TLSMode = .development,

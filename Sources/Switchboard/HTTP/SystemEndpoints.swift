@@ -18,6 +18,14 @@ public struct SystemEndpoints: Sendable {
     }
 
     func respond(to request: Request, path: [Substring]) async throws -> Response {
+        if path.first == "realtime" {
+            // A valid upgrade never reaches the HTTP pipeline (see RealtimeEndpoint).
+            if request.headers[.upgrade]?.lowercased() == "websocket" { throw APIError.unauthorized() }
+            throw APIError(
+                status: .upgradeRequired, code: "UpgradeRequired",
+                message: "This endpoint speaks WebSocket: connect with wss:// and a user access token.",
+                headers: ["Upgrade": "websocket"])
+        }
         guard request.method == .get || request.method == .head else {
             throw APIError(status: .methodNotAllowed, code: "MethodNotAllowed", message: "Only GET is allowed here.")
         }

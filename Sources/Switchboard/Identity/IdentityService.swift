@@ -8,12 +8,19 @@ public protocol IdentityDeletionHook: Sendable {
     func deleteData(of user: UserID, resource: ResourceHandle, in db: any SQLDatabase) async throws
 }
 
+/// Told when an identity's tokens stop being valid (revoked, or the identity deleted), to end what they opened.
+public protocol TokenInvalidationListener: Sendable {
+    func tokensInvalidated(of user: UserID, resource: ResourceHandle) async
+}
+
 /// What the Identity API does: users, their tokens, revocation and deletion.
 public struct IdentityService: UserTokenValidator {
     let deletionHooks: [any IdentityDeletionHook]
+    let invalidationListeners: [any TokenInvalidationListener]
 
-    public init(deletionHooks: [any IdentityDeletionHook] = []) {
+    public init(deletionHooks: [any IdentityDeletionHook] = [], invalidationListeners: [any TokenInvalidationListener] = []) {
         self.deletionHooks = deletionHooks
+        self.invalidationListeners = invalidationListeners
     }
 
     public static let lifetimeRange = 60...1440
@@ -67,6 +74,7 @@ public struct IdentityService: UserTokenValidator {
             try await IdentityStore.bumpRevision(db, resource: resource, user: user)
         }
         guard existed else { throw IdentityError.notFound }
+        for listener in invalidationListeners { await listener.tokensInvalidated(of: user, resource: resource) }
     }
 
     /// Deletes the identity with everything it holds (through the deletion hooks); its tokens stop working at
@@ -81,6 +89,7 @@ public struct IdentityService: UserTokenValidator {
             return try await IdentityStore.delete(db, resource: resource, user: user)
         }
         guard existed else { throw IdentityError.notFound }
+        for listener in invalidationListeners { await listener.tokensInvalidated(of: user, resource: resource) }
         if let sqlite = resource.store as? SQLiteDatabase {
             try await sqlite.checkpoint()
         }

@@ -42,6 +42,12 @@ public final class ResourceRegistry: Sendable {
         return handle
     }
 
+    /// The active resource with `id`, or `nil`.
+    public func handle(id: UUID) async throws -> ResourceHandle? {
+        guard let record = try await directory.record(id: id), record.state == .active else { return nil }
+        return try await handle(named: record.name)
+    }
+
     func makeHandle(_ record: ResourceRecord) async throws -> ResourceHandle {
         let primary = try masterKey.unwrap(record.sealedPrimaryKey, purpose: .primaryAccessKey, resourceID: record.id)
         let secondary = try masterKey.unwrap(

@@ -59,6 +59,27 @@ public final class PostgresDatabase: Database {
         }
     }
 
+    /// Follows `NOTIFY` on `channel` until cancelled, reconnecting after failures. `handler` also receives `"*"`
+    /// whenever listening (re)starts, since notifications sent while not listening are lost.
+    public func listen(on channel: String, logger: Logger, _ handler: @escaping @Sendable (String) async -> Void) async {
+        while !Task.isCancelled {
+            do {
+                try await client.withConnection { connection in
+                    try await connection.listen(on: channel) { notifications in
+                        await handler("*")
+                        for try await notification in notifications {
+                            await handler(notification.payload)
+                        }
+                    }
+                }
+            } catch {
+                if Task.isCancelled { return }
+                logger.warning("listening for notifications failed; retrying", metadata: ["error": "\(String(reflecting: error))"])
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+    }
+
     public func shutdown() async {
         runner.cancel()
         _ = await runner.value

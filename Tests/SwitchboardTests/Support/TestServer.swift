@@ -53,8 +53,10 @@ struct TestServer {
 
     /// Runs `body` against the application through Hummingbird's router test framework.
     func test<T: Sendable>(
-        additionalRoutes: [Route] = [], _ body: @Sendable (any TestClientProtocol) async throws -> T
+        additionalRoutes: [Route] = [], chatLimits: ChatLimits? = nil, _ body: @Sendable (any TestClientProtocol) async throws -> T
     ) async throws -> T {
+        var runtime = self.runtime
+        if let chatLimits { runtime.configuration.chatLimits = chatLimits }
         // The test owns the runtime and closes it after inspecting the stores.
         let app = try buildApplication(runtime: runtime, closesRuntime: false, additionalRoutes: additionalRoutes)
         return try await app.test(.router, body)

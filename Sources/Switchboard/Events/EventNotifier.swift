@@ -1,0 +1,10 @@
+/// Wakes whatever follows a resource's event log (real-time sessions) after events were committed.
+public protocol EventNotifier: Sendable {
+    func eventsCommitted(resource: ResourceHandle) async
+}
+
+/// A notifier that does nothing, for tools that change data without serving.
+public struct SilentEventNotifier: EventNotifier {
+    public init() {}
+    public func eventsCommitted(resource: ResourceHandle) async {}
+}

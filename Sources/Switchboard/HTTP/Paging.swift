@@ -1,0 +1,78 @@
+import Foundation
+
+/// The one pagination scheme of the API: a page of items with an absolute `nextLink` that carries the original
+/// query and an opaque `continuationToken`. The SDKs follow the link as given (replacing only `api-version`).
+public struct Page<Item: Encodable & Sendable>: Encodable, Sendable {
+    public let value: [Item]
+    public let nextLink: String?
+
+    public init(value: [Item], nextLink: String?) {
+        self.value = value
+        self.nextLink = nextLink
+    }
+}
+
+/// Page sizes and continuation tokens.
+public enum Paging {
+    /// `maxPageSize` (or another name) from the query: `defaultSize` when absent, 400 outside `1...maximum`.
+    public static func pageSize(_ request: APIRequest, name: String = "maxPageSize", defaultSize: Int, maximum: Int) throws
+        -> Int
+    {
+        guard let text = request.query[name] else { return defaultSize }
+        guard let size = Int(text), size >= 1 else {
+            throw APIError.badRequest(code: "InvalidPageSize", "\(name) must be a positive integer.", target: name)
+        }
+        return min(size, maximum)
+    }
+
+    /// `skip` from the query: 0 when absent, 400 when negative or not a number.
+    public static func skip(_ request: APIRequest) throws -> Int {
+        guard let text = request.query["skip"] else { return 0 }
+        guard let skip = Int(text), skip >= 0 else {
+            throw APIError.badRequest(code: "InvalidSkip", "skip must be a non-negative integer.", target: "skip")
+        }
+        return skip
+    }
+
+    /// A date-time query parameter, 400 when it is not RFC 3339.
+    public static func date(_ request: APIRequest, _ name: String) throws -> Date? {
+        guard let text = request.query[name], !text.isEmpty else { return nil }
+        guard let date = APIDate.parse(text) else {
+            throw APIError.badRequest(code: "InvalidDateTime", "\(name) must be an RFC 3339 date-time.", target: name)
+        }
+        return date
+    }
+
+    /// The cursor of the request's `continuationToken`, or `nil` for a first page.
+    public static func cursor<Cursor: Decodable>(_ request: APIRequest, as type: Cursor.Type) throws -> Cursor? {
+        guard let token = request.query["continuationToken"], !token.isEmpty else { return nil }
+        var base64 = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64 += "=" }
+        guard let data = Data(base64Encoded: base64), let cursor = try? JSONDecoder().decode(type, from: data) else {
+            throw APIError.badRequest(
+                code: "InvalidContinuationToken", "The continuation token is not valid.", target: "continuationToken")
+        }
+        return cursor
+    }
+
+    /// The link to the next page: the request's path and query with `continuationToken` set to `cursor`.
+    public static func nextLink(_ request: APIRequest, path: String, cursor: some Encodable, keeping names: [String])
+        -> String
+    {
+        let token = (try? JSONEncoder().encode(cursor))?.base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "") ?? ""
+        var items = names.compactMap { name in request.query[name].map { URLQueryItem(name: name, value: $0) } }
+        items.append(URLQueryItem(name: "continuationToken", value: token))
+        items.append(URLQueryItem(name: "api-version", value: request.apiVersion.rawValue))
+        var components = URLComponents()
+        components.queryItems = items
+        let query = components.percentEncodedQuery?.replacingOccurrences(of: "+", with: "%2B") ?? ""
+        return "\(request.endpoint)\(path)?\(query)"
+    }
+
+    /// Percent-encodes one path segment (thread ids hold `:` and `@`).
+    public static func segment(_ value: String) -> String {
+        value.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? value
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Periodic work over every store that holds resources: deleting chat threads whose retention period ended and
+/// trimming the event log. Safe with several nodes: each step claims its rows with a conditional change, so two
+/// nodes never do the same work twice.
+public struct MaintenanceService: Service {
+    let runtime: Runtime
+    let chat: ChatService
+    let interval: Duration
+    let eventRetention: Duration
+
+    public init(runtime: Runtime, chat: ChatService, interval: Duration = .seconds(60), eventRetention: Duration = .seconds(86_400)) {
+        self.runtime = runtime
+        self.chat = chat
+        self.interval = interval
+        self.eventRetention = eventRetention
+    }
+
+    public func run() async throws {
+        while !Task.isCancelledOrShuttingDown {
+            await sweepOnce()
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+        }
+    }
+
+    /// One pass; returns the number of threads deleted for retention.
+    @discardableResult
+    public func sweepOnce(now: Timestamp = .now) async -> Int {
+        var deleted = 0
+        do {
+            let geographies = Set(try await runtime.directory.records().filter { $0.state == .active }.map(\.geography))
+            for geography in geographies {
+                let store = try await runtime.stores.store(for: geography)
+                deleted += try await deleteExpiredThreads(in: store, now: now)
+                let cutoff = Timestamp(milliseconds: now.milliseconds - Int64(eventRetention.components.seconds) * 1000)
+                try await store.transaction { db in try await EventLog.trim(olderThan: cutoff, in: db) }
+            }
+        } catch {
+            runtime.logger.error("maintenance pass failed", metadata: ["error": "\(error)"])
+        }
+        return deleted
+    }
+
+    func deleteExpiredThreads(in store: any Database, now: Timestamp) async throws -> Int {
+        var deleted = 0
+        while true {
+            let expired = try await store.read { db in try await ChatStore.expiredThreads(db, now: now, limit: 100) }
+            guard !expired.isEmpty else { return deleted }
+            for (resourceID, thread) in expired {
+                guard let id = UUID(uuidString: resourceID), let resource = try await runtime.resources.handle(id: id) else { continue }
+                try await chat.deleteThread(thread, by: nil, in: resource, transactionID: nil)
+                runtime.logger.info("deleted a chat thread at the end of its retention period", metadata: ["resource": "\(resource.name)"])
+                deleted += 1
+            }
+            if expired.count < 100 { return deleted }
+        }
+    }
+}
+
+extension Task where Success == Never, Failure == Never {
+    static var isCancelledOrShuttingDown: Bool { Task.isCancelled || Task.isShuttingDownGracefully }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import Testing
+
+@testable import Switchboard
+
+@Suite struct RealtimeHubTests {
+    /// Many concurrent senders: the session receives every event of its threads exactly once, in cursor order.
+    @Test(arguments: TestEngine.available)
+    func concurrentMessagesArriveOnceEachInOrder(engine: TestEngine) async throws {
+        try await TestServer.with(engine: engine) { server in
+            _ = try await server.createResource("dev", in: .unitedStates)
+            let resource = try #require(try await server.runtime.resources.handle(named: "dev"))
+            let hub = RealtimeHub(logger: .quiet)
+            var limits = ChatLimits()
+            limits.messagesPerWindow = 10_000
+            let chat = ChatService(limits: limits, notifier: hub)
+            let identities = IdentityService()
+            let token = IdentityService.TokenRequest(scopes: [.chat], lifetimeMinutes: 60)
+            let alice = try await identities.create(in: resource, customID: nil, token: token).user
+            let bob = try await identities.create(in: resource, customID: nil, token: token).user
+            let senders = [alice, bob].map { AuthenticatedUser(id: $0, scopes: [.chat]) }
+
+            let session = RealtimeSession(resource: resource, user: bob.rawID)
+            let start = try await hub.register(session)
+            let (thread, _) = try await chat.createThread(
+                .init(topic: "t", participants: [.init(communicationIdentifier: .init(rawID: bob.rawID))]), by: senders[0], in: resource)
+            let threads = try await withThrowingTaskGroup(of: [String].self) { group in
+                for index in 0..<4 {
+                    group.addTask {
+                        var ids: [String] = []
+                        for n in 0..<15 {
+                            ids.append(try await chat.sendMessage(.init(content: "\(index)-\(n)"), to: thread.id, by: senders[index % 2], in: resource))
+                        }
+                        return ids
+                    }
+                }
+                return try await group.reduce(into: []) { $0 += $1 }
+            }
+            #expect(threads.count == 60)
+            var received: [LoggedEvent] = []
+            for await event in session.outgoing {
+                received.append(event)
+                if received.count == 61 { break }
+            }
+            let cursors = received.map(\.id)
+            #expect(cursors == cursors.sorted())
+            #expect(Set(cursors).count == 61)
+            #expect(cursors.first! > start)
+            #expect(Set(received.compactMap(\.messageID)) == Set(threads))
+            await hub.unregister(session)
+            await hub.shutdown()
+        }
+    }
+
+    @Test func eventsAreProjectedWithTheSDKsRealtimeNames() throws {
+        var data = ChatEventData(threadId: "19:x@thread.v2", transactionId: nil, time: Date(timeIntervalSince1970: 1), actor: "8:acs:a_b")
+        data.messageId = "1"
+        data.messageType = "text"
+        data.messageBody = "hello"
+        data.actorDisplayName = "Alice"
+        data.version = 7
+        let event = LoggedEvent(
+            id: 9, type: ChatEventType.messageReceived.rawValue, threadID: data.threadId, messageID: "1", recipients: ["8:acs:a_c"],
+            data: try JSONBody.encoder.encode(data), createdAt: .now)
+        let message = try #require(RealtimeProjection.message(for: event, recipient: "8:acs:a_c"))
+        #expect(message.type == "chatMessageReceived")
+        #expect(message.cursor == 9)
+        #expect(message.data["message"] == .string("hello"))
+        #expect(message.data["version"] == .string("7"))
+        guard case .object(let recipient) = message.data["recipient"] else { Issue.record("no recipient"); return }
+        #expect(recipient["rawId"] == .string("8:acs:a_c"))
+    }
+}
