@@ -162,7 +162,8 @@ def signed_request(connection_string, method, path, body=None, api_version="2025
     endpoint = settings["endpoint"].rstrip("/")
     access_key = key or settings["accesskey"]
     url = urllib.parse.urlsplit(endpoint)
-    target = f"{url.path}{path}?api-version={api_version}"
+    separator = "&" if "?" in path else "?"
+    target = f"{url.path}{path}{separator}api-version={api_version}"
     payload = json.dumps(body).encode() if body is not None else b""
     content_hash = base64.b64encode(hashlib.sha256(payload).digest()).decode()
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%a, %d %b %Y %H:%M:%S GMT")

@@ -13,7 +13,7 @@ import Switchboard
 ///   "directory": "postgres://switchboard@db/directory",
 ///   "stores": { "europe": "postgres://switchboard@db-eu/switchboard", "unitedstates": "sqlite:///var/lib/sb/us.sqlite" },
 ///   "masterKeyFile": "/etc/switchboard/master.key", "logLevel": "info", "createDevResource": true,
-///   "chatSendRate": "10/10" }
+///   "chatSendRate": "10/10", "webhookRetryDelays": "10s,30s,1m", "webhookTimeout": "30s" }
 /// ```
 public struct ConfigurationResolver {
     let options: SwitchboardOptions
@@ -122,6 +122,13 @@ public struct ConfigurationResolver {
             chatLimits.windowSeconds = seconds
         }
 
+        var schedule = RetrySchedule()
+        if let text = string(options.webhookRetryDelays, env: "SWITCHBOARD_WEBHOOK_RETRY_DELAYS", key: "webhookRetryDelays") {
+            schedule = RetrySchedule(delays: try text.split(separator: ",").map { try Self.duration(String($0), name: "webhook retry delay") })
+        }
+        let timeout = try string(options.webhookTimeout, env: "SWITCHBOARD_WEBHOOK_TIMEOUT", key: "webhookTimeout")
+            .map { try Self.duration($0, name: "webhook timeout") } ?? .seconds(30)
+
         var configuration = ServerConfiguration(
             dataDirectory: dataDirectory,
             host: string(options.host, env: "SWITCHBOARD_HOST", key: "host") ?? "127.0.0.1",
@@ -134,6 +141,19 @@ public struct ConfigurationResolver {
             logLevel: level,
             createsDevelopmentResource: (file["createDevResource"] as? Bool) ?? true)
         configuration.chatLimits = chatLimits
+        configuration.webhookRetrySchedule = schedule
+        configuration.webhookTimeout = timeout
         return configuration
+    }
+
+    /// `500ms`, `10s`, `5m`, `1h`, or a number of seconds.
+    static func duration(_ text: String, name: String) throws -> Duration {
+        let text = text.trimmingCharacters(in: .whitespaces).lowercased()
+        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
+        for (suffix, scale) in units where text.hasSuffix(suffix) {
+            if let value = Double(text.dropLast(suffix.count)), value > 0 { return .milliseconds(Int64(value * scale * 1000)) }
+        }
+        if let value = Double(text), value > 0 { return .milliseconds(Int64(value * 1000)) }
+        throw ConfigurationError("the \(name) '\(text)' is not a duration like 500ms, 10s, 5m or 1h")
     }
 }

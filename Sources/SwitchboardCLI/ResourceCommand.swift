@@ -100,15 +100,21 @@ struct ResourceCommand: AsyncParsableCommand {
         _ options: SwitchboardOptions,
         _ body: (ResourceAdministration, ResourceOutput) async throws -> Void
     ) async throws {
+        try await withRuntime(options) { runtime in
+            try await body(runtime.administration, ResourceOutput(baseURL: baseURL(runtime.configuration)))
+        }
+    }
+
+    /// Opens the runtime for a command (logging at warning unless asked otherwise), runs `body`, closes it.
+    static func withRuntime(_ options: SwitchboardOptions, _ body: (Runtime) async throws -> Void) async throws {
         var configuration = try CommandSupport.configuration(options)
         configuration.createsDevelopmentResource = false
         let level = options.logLevel == nil && ProcessInfo.processInfo.environment["SWITCHBOARD_LOG_LEVEL"] == nil
             ? Logger.Level.warning : configuration.logLevel
         let logger = CommandSupport.logger(level: level)
         let runtime = try await CommandSupport.openRuntime(configuration, logger: logger)
-        let output = ResourceOutput(baseURL: baseURL(configuration))
         do {
-            try await body(runtime.administration, output)
+            try await body(runtime)
         } catch let exit as ExitCode {
             await runtime.shutdown()
             throw exit

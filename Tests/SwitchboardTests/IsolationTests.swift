@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -14,7 +15,9 @@ import Testing
         try await TestServer.with(engine: engine) { server in
             let a = try await server.createResource("tenant-a", in: .unitedStates)
             let b = try await server.createResource("tenant-b", in: .europe)
-            let routes = apiRoutes(identities: IdentityService(), chat: ChatService(notifier: SilentEventNotifier()))
+            let routes = apiRoutes(
+                identities: IdentityService(), chat: ChatService(notifier: SilentEventNotifier()),
+                events: EventsAPI(subscriptions: EventSubscriptionService(client: WebhookClient(http: .shared)), signal: WorkSignal()))
             #expect(routes.count >= 6)
             try await server.test { client in
                 // A user and a token of each resource.

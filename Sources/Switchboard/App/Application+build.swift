@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import Hummingbird
 import HummingbirdCore
@@ -28,16 +29,28 @@ public func buildApplication(
     let metrics = HTTPMetrics()
 
     let hub = RealtimeHub(logger: logger)
+    let work = WorkSignal()
+    var outboundConfiguration = HTTPClient.Configuration(redirectConfiguration: .disallow)
+    outboundConfiguration.timeout.connect = .seconds(min(5, max(1, configuration.webhookTimeout.components.seconds)))
+    let outbound = HTTPClient(eventLoopGroupProvider: .singleton, configuration: outboundConfiguration)
+    let webhooks = WebhookClient(http: outbound, timeout: configuration.webhookTimeout)
+    let subscriptions = EventSubscriptionService(client: webhooks)
     let identities = IdentityService(deletionHooks: [ChatIdentityDeletion()], invalidationListeners: [hub])
-    let chat = ChatService(limits: configuration.chatLimits, notifier: hub)
+    let chat = ChatService(limits: configuration.chatLimits, notifier: CompositeNotifier([hub, work]))
     let realtime = RealtimeEndpoint(resources: runtime.resources, validator: identities, hub: hub)
-    let routes = RouteTable(apiRoutes(identities: identities, chat: chat) + additionalRoutes)
+    let routes = RouteTable(
+        apiRoutes(identities: identities, chat: chat, events: EventsAPI(subscriptions: subscriptions, signal: work)) + additionalRoutes)
+    let worker = OutboxWorker(
+        runtime: runtime, handlers: [WebhookHandler(client: webhooks)], owner: runtime.nodeID,
+        schedule: configuration.webhookRetrySchedule, signal: work)
 
     let responder = APIResponder(
         routes: routes,
         resources: runtime.resources,
         tokenValidator: identities,
-        system: SystemEndpoints(directory: runtime.directory, stores: runtime.stores, metrics: metrics),
+        system: SystemEndpoints(
+            directory: runtime.directory, stores: runtime.stores, metrics: metrics, resources: runtime.resources,
+            subscriptions: subscriptions),
         metrics: metrics,
         scheme: configuration.scheme,
         publicURL: configuration.publicURL)
@@ -68,8 +81,9 @@ public func buildApplication(
         server: server,
         configuration: ApplicationConfiguration(
             address: .hostname(configuration.host, port: configuration.port), serverName: "Switchboard"),
-        services: [RealtimeService(hub: hub), MaintenanceService(runtime: runtime, chat: chat)]
-            + (closesRuntime ? [RuntimeService(runtime: runtime)] : []),
+        services: [
+            HTTPClientService(client: outbound), RealtimeService(hub: hub), MaintenanceService(runtime: runtime, chat: chat), worker,
+        ] + (closesRuntime ? [RuntimeService(runtime: runtime)] : []),
         onServerRunning: { channel in
             await onServerRunning(channel.localAddress?.port ?? configuration.port)
         },
@@ -77,8 +91,8 @@ public func buildApplication(
 }
 
 /// Every API route, capability by capability.
-func apiRoutes(identities: IdentityService, chat: ChatService) -> [Route] {
-    IdentityAPI(identities: identities).routes + ChatAPI(chat: chat).routes
+func apiRoutes(identities: IdentityService, chat: ChatService, events: EventsAPI) -> [Route] {
+    IdentityAPI(identities: identities).routes + ChatAPI(chat: chat).routes + events.routes
 }
 
 func tlsHosts(_ configuration: ServerConfiguration) -> [String] {

@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 #endif
 import Logging
+import AsyncHTTPClient
 import ServiceLifecycle
 
 /// The long-lived state behind the API and the commands: the master key, the directory, the stores and the
@@ -16,6 +17,8 @@ public struct Runtime: Sendable {
     public let resources: ResourceRegistry
     public let administration: ResourceAdministration
     public let logger: Logger
+    /// This node's stable id (a file in the data directory): the owner of its outbox leases.
+    public let nodeID: String
 
     /// Opens (and on first use creates) the data directory, master key, directory and stores.
     public static func open(_ configuration: ServerConfiguration, logger: Logger) async throws -> Runtime {
@@ -37,7 +40,7 @@ public struct Runtime: Sendable {
             configuration: configuration, masterKey: masterKey, directory: directory, stores: stores,
             resources: ResourceRegistry(directory: directory, stores: stores, masterKey: masterKey),
             administration: ResourceAdministration(directory: directory, stores: stores, masterKey: masterKey),
-            logger: logger)
+            logger: logger, nodeID: loadNodeID(configuration.dataDirectory))
     }
 
     /// First-start set-up: on a directory that has never been set up, creates the `dev` resource in United States.
@@ -58,6 +61,16 @@ public struct Runtime: Sendable {
     public func shutdown() async {
         await stores.shutdown()
         await directory.database.shutdown()
+    }
+
+    static func loadNodeID(_ directory: URL) -> String {
+        let file = directory.appendingPathComponent("node-id")
+        if let text = try? String(contentsOf: file, encoding: .utf8), !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            return text.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let id = UUID().uuidString.lowercased()
+        try? Data((id + "\n").utf8).write(to: file, options: .atomic)
+        return id
     }
 
     static func loadMasterKey(_ source: ServerConfiguration.MasterKeySource) throws -> MasterKey {
@@ -112,5 +125,15 @@ struct RealtimeService: Service {
     func run() async throws {
         try? await gracefulShutdown()
         await hub.shutdown()
+    }
+}
+
+/// Shuts the outgoing HTTP client down after the services that use it have stopped.
+struct HTTPClientService: Service {
+    let client: HTTPClient
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        try? await client.shutdown()
     }
 }

@@ -36,6 +36,10 @@ public struct ServerConfiguration: Sendable {
     public var createsDevelopmentResource: Bool
     /// Chat's limits (ACS's by default).
     public var chatLimits = ChatLimits()
+    /// When webhook deliveries are retried (Event Grid's schedule by default).
+    public var webhookRetrySchedule = RetrySchedule()
+    /// How long a webhook endpoint has to answer.
+    public var webhookTimeout: Duration = .seconds(30)
 
     public init(
         dataDirectory: URL, host: String = "127.0.0.1", port: Int = 8443, tls: TLSMode = .development,

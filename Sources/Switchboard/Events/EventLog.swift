@@ -81,6 +81,7 @@ public enum EventLog {
                     SQLBind(now.milliseconds))
                 .run()
         }
+        try await WebhookFanout.enqueue(Array(zip(ids, events)).map { (id: $0.0, event: $0.1) }, resource: resource, in: db)
         if db.dialect.name == "postgresql" {
             // Delivered to every node's listener when (and only if) the transaction commits.
             try await db.raw("SELECT pg_notify(\(bind: RealtimeHub.notificationChannel), \(bind: resource.storageID))").run()
@@ -118,10 +119,11 @@ public enum EventLog {
             .first(decodingColumn: "last_id", as: Int64.self) ?? 0
     }
 
-    /// Removes the events that carry a message's content.
+    /// Removes the events that carry a message's content, and the deliveries queued for them.
     public static func removeEvents(ofMessage messageID: String, thread: String, resource: ResourceHandle, in db: any SQLDatabase)
         async throws
     {
+        try await Outbox.removeItems(ofMessage: messageID, thread: thread, resource: resource, in: db)
         try await db.delete(from: "events")
             .where("resource_id", .equal, resource.storageID)
             .where("thread_id", .equal, thread)
@@ -129,10 +131,11 @@ public enum EventLog {
             .run()
     }
 
-    /// Removes every event of a thread except those listed in `keeping`.
+    /// Removes every event of a thread except those listed in `keeping`, and the deliveries queued for them.
     public static func removeEvents(ofThread thread: String, keeping: [Int64], resource: ResourceHandle, in db: any SQLDatabase)
         async throws
     {
+        try await Outbox.removeItems(ofThread: thread, resource: resource, in: db)
         var query = db.delete(from: "events")
             .where("resource_id", .equal, resource.storageID)
             .where("thread_id", .equal, thread)
@@ -140,8 +143,9 @@ public enum EventLog {
         try await query.run()
     }
 
-    /// Removes the events a user caused or whose content they wrote.
+    /// Removes the events a user caused or whose content they wrote, and the deliveries queued for them.
     public static func removeEvents(ofActor actor: String, resource: ResourceHandle, in db: any SQLDatabase) async throws {
+        try await Outbox.removeItems(ofActor: actor, resource: resource, in: db)
         try await db.delete(from: "events")
             .where("resource_id", .equal, resource.storageID)
             .where("actor", .equal, actor)

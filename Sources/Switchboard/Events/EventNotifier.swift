@@ -8,3 +8,16 @@ public struct SilentEventNotifier: EventNotifier {
     public init() {}
     public func eventsCommitted(resource: ResourceHandle) async {}
 }
+
+/// Forwards to several notifiers (real-time delivery and the outbox workers).
+public struct CompositeNotifier: EventNotifier {
+    let notifiers: [any EventNotifier]
+
+    public init(_ notifiers: [any EventNotifier]) {
+        self.notifiers = notifiers
+    }
+
+    public func eventsCommitted(resource: ResourceHandle) async {
+        for notifier in notifiers { await notifier.eventsCommitted(resource: resource) }
+    }
+}

@@ -10,11 +10,17 @@ public struct SystemEndpoints: Sendable {
     let directory: Directory
     let stores: StoreRegistry
     let metrics: HTTPMetrics
+    let resources: ResourceRegistry
+    let subscriptions: EventSubscriptionService
 
-    public init(directory: Directory, stores: StoreRegistry, metrics: HTTPMetrics) {
+    public init(
+        directory: Directory, stores: StoreRegistry, metrics: HTTPMetrics, resources: ResourceRegistry, subscriptions: EventSubscriptionService
+    ) {
         self.directory = directory
         self.stores = stores
         self.metrics = metrics
+        self.resources = resources
+        self.subscriptions = subscriptions
     }
 
     func respond(to request: Request, path: [Substring]) async throws -> Response {
@@ -25,6 +31,14 @@ public struct SystemEndpoints: Sendable {
                 status: .upgradeRequired, code: "UpgradeRequired",
                 message: "This endpoint speaks WebSocket: connect with wss:// and a user access token.",
                 headers: ["Upgrade": "websocket"])
+        }
+        if path.count == 4, path[0] == "eventgrid", path[1] == "validate" {
+            // The validationUrl of a SubscriptionValidationEvent: opening it validates the subscription.
+            let code = request.uri.queryParameters["code"].map(String.init) ?? ""
+            guard request.method == .get, let resource = try await resources.handle(named: String(path[2])),
+                try await subscriptions.validateManually(String(path[3]), code: code, resource: resource)
+            else { throw APIError.notFound(code: "ValidationNotFound", "The validation link is not valid.") }
+            return try JSONBody.response(["status": "validated"])
         }
         guard request.method == .get || request.method == .head else {
             throw APIError(status: .methodNotAllowed, code: "MethodNotAllowed", message: "Only GET is allowed here.")

@@ -15,11 +15,12 @@ public enum StoreSchema {
             IdentitySchema.v1,
             EventSchema.v1,
             ChatSchema.v1,
+            OutboxSchema.v1,
         ])
 
     /// Every table that holds resource data, keyed by a `resource_id` column. Deleting a resource deletes its rows
     /// from each of them.
-    public static let resourceTables: [String] = ChatSchema.tables + EventSchema.tables + IdentitySchema.tables
+    public static let resourceTables: [String] = OutboxSchema.tables + ChatSchema.tables + EventSchema.tables + IdentitySchema.tables
 }
 
 /// A store opened for a different geography than it was created for.

@@ -2,8 +2,9 @@ import Foundation
 import Logging
 import ServiceLifecycle
 
-/// Periodic work over every store that holds resources: deleting chat threads whose retention period ended and
-/// trimming the event log. Safe with several nodes: each step claims its rows with a conditional change, so two
+/// Periodic work over every store that holds resources: deleting chat threads whose retention period ended,
+/// trimming the event log (a day, plus an hour so no queued delivery outlives its event) and finished outbox rows
+/// (delivered after a day, dead letters after a week). Safe with several nodes: each step claims its rows with a conditional change, so two
 /// nodes never do the same work twice.
 public struct MaintenanceService: Service {
     let runtime: Runtime
@@ -11,7 +12,7 @@ public struct MaintenanceService: Service {
     let interval: Duration
     let eventRetention: Duration
 
-    public init(runtime: Runtime, chat: ChatService, interval: Duration = .seconds(60), eventRetention: Duration = .seconds(86_400)) {
+    public init(runtime: Runtime, chat: ChatService, interval: Duration = .seconds(60), eventRetention: Duration = .seconds(25 * 3600)) {
         self.runtime = runtime
         self.chat = chat
         self.interval = interval
@@ -35,7 +36,11 @@ public struct MaintenanceService: Service {
                 let store = try await runtime.stores.store(for: geography)
                 deleted += try await deleteExpiredThreads(in: store, now: now)
                 let cutoff = Timestamp(milliseconds: now.milliseconds - Int64(eventRetention.components.seconds) * 1000)
-                try await store.transaction { db in try await EventLog.trim(olderThan: cutoff, in: db) }
+                try await store.transaction { db in
+                    try await EventLog.trim(olderThan: cutoff, in: db)
+                    try await Outbox.trim([.delivered, .dropped], completedBefore: now.adding(seconds: -86_400), in: db)
+                    try await Outbox.trim([.dead], completedBefore: now.adding(seconds: -7 * 86_400), in: db)
+                }
             }
         } catch {
             runtime.logger.error("maintenance pass failed", metadata: ["error": "\(error)"])

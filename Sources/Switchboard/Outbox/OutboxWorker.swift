@@ -1,0 +1,262 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Delivers one kind of outbox row (webhooks today; carriers later).
+public protocol OutboxHandler: Sendable {
+    var kind: String { get }
+    /// How many rows of one target may travel in one delivery.
+    func batchLimit(target: String, resource: ResourceHandle) async -> Int
+    /// Delivers rows of one resource and target; returns one result per row, in order.
+    func deliver(_ items: [OutboxItem], resource: ResourceHandle) async -> [DeliveryResult]
+    /// What a row would send, kept with it when it goes to the dead-letter store.
+    func snapshot(_ item: OutboxItem, resource: ResourceHandle) async -> Data?
+}
+
+/// The outcome of delivering one row.
+public struct DeliveryResult: Sendable {
+    public enum Disposition: Sendable {
+        /// The receiver accepted it.
+        case delivered
+        /// A transient failure: try again later (within the row's attempts and time to live).
+        case retry
+        /// The receiver refused it for good: straight to the dead-letter store.
+        case reject
+        /// Nothing to deliver any more (its content was deleted).
+        case drop
+    }
+
+    public var disposition: Disposition
+    public var status: Int?
+    public var error: String?
+    public var snapshot: Data?
+    public var duration: Duration = .zero
+
+    public init(_ disposition: Disposition, status: Int? = nil, error: String? = nil, snapshot: Data? = nil) {
+        self.disposition = disposition
+        self.status = status
+        self.error = error
+        self.snapshot = snapshot
+    }
+}
+
+/// When to try again: Event Grid's schedule by default (10 s, 30 s, 1 min, 5 min, 10 min, 30 min, 1 h, 3 h, 6 h,
+/// 12 h, then daily), with ±10 % jitter so retries of a burst spread out.
+public struct RetrySchedule: Sendable {
+    public var delays: [Duration]
+
+    public init(delays: [Duration] = [
+        .seconds(10), .seconds(30), .seconds(60), .seconds(300), .seconds(600), .seconds(1800), .seconds(3600),
+        .seconds(10_800), .seconds(21_600), .seconds(43_200), .seconds(86_400),
+    ]) {
+        self.delays = delays.isEmpty ? [.seconds(10)] : delays
+    }
+
+    /// The delay after the `attempt`-th failed attempt (1-based).
+    public func delay(after attempt: Int) -> Duration {
+        let base = delays[min(max(attempt, 1), delays.count) - 1]
+        let jitter = Double.random(in: 0.9...1.1)
+        return base * jitter
+    }
+}
+
+/// A wake-up call for workers: set after a commit that queued work, waited on between passes.
+public actor WorkSignal: EventNotifier {
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+    private var pending = false
+
+    public init() {}
+
+    public func eventsCommitted(resource: ResourceHandle) { signal() }
+
+    public func signal() {
+        if waiters.isEmpty {
+            pending = true
+        } else {
+            for waiter in waiters { waiter.resume() }
+            waiters = []
+        }
+    }
+
+    /// Returns when signalled (or at once if a signal came since the last wait), or after `timeout`.
+    public func wait(timeout: Duration) async {
+        if pending {
+            pending = false
+            return
+        }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.suspend() }
+            group.addTask { try? await Task.sleep(for: timeout) }
+            await group.next()
+            group.cancelAll()
+            self.signal()  // release the suspended waiter if the timeout won
+            self.pending = false
+        }
+    }
+
+    private func suspend() async {
+        await withCheckedContinuation { waiters.append($0) }
+    }
+}
+
+/// Runs outbox deliveries on this node: claims due rows from every store that holds resources, hands them to
+/// the handler of their kind in batches per target, and records what happened. Safe on several nodes (leases
+/// and `SKIP LOCKED`); after a crash, rows leased by the dead process are taken up again when this node restarts
+/// (it releases its own old leases) or when their lease runs out.
+public struct OutboxWorker: Service {
+    let runtime: Runtime
+    let handlers: [String: any OutboxHandler]
+    let owner: String
+    let schedule: RetrySchedule
+    let signal: WorkSignal
+    let pollInterval: Duration
+    let lease: Duration
+    let concurrency: Int
+
+    public init(
+        runtime: Runtime, handlers: [any OutboxHandler], owner: String, schedule: RetrySchedule, signal: WorkSignal,
+        pollInterval: Duration = .milliseconds(500), lease: Duration = .seconds(90), concurrency: Int = 16
+    ) {
+        self.runtime = runtime
+        self.handlers = Dictionary(uniqueKeysWithValues: handlers.map { ($0.kind, $0) })
+        self.owner = owner
+        self.schedule = schedule
+        self.signal = signal
+        self.pollInterval = pollInterval
+        self.lease = lease
+        self.concurrency = concurrency
+    }
+
+    public func run() async throws {
+        for store in await stores() {
+            try? await Outbox.releaseLeases(of: owner, in: store)
+        }
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                let worked = await pass()
+                if !worked { await signal.wait(timeout: pollInterval) }
+            }
+        }
+    }
+
+    /// The stores of the geographies that hold active resources.
+    func stores() async -> [any Database] {
+        guard let records = try? await runtime.directory.records() else { return [] }
+        var result: [any Database] = []
+        for geography in Set(records.filter { $0.state == .active }.map(\.geography)) {
+            if let store = try? await runtime.stores.store(for: geography) { result.append(store) }
+        }
+        return result
+    }
+
+    /// One round over every store; returns whether anything was claimed.
+    @discardableResult
+    public func pass(now: Timestamp = .now) async -> Bool {
+        var claimed: [(any Database, [OutboxItem])] = []
+        for store in await stores() {
+            do {
+                let items = try await Outbox.claim(from: store, owner: owner, limit: 64, now: now, lease: lease)
+                if !items.isEmpty { claimed.append((store, items)) }
+            } catch {
+                runtime.logger.error("claiming outbox work failed", metadata: ["error": "\(error)"])
+            }
+        }
+        guard !claimed.isEmpty else { return false }
+        var groups: [(any Database, [OutboxItem])] = []
+        for (store, items) in claimed {
+            let byTarget = Dictionary(grouping: items) { "\($0.resourceID)\n\($0.kind)\n\($0.target)" }
+            for key in byTarget.keys.sorted() { groups.append((store, byTarget[key]!)) }
+        }
+        await withTaskGroup(of: Void.self) { group in
+            var running = 0
+            for (store, items) in groups {
+                if running >= concurrency {
+                    await group.next()
+                    running -= 1
+                }
+                group.addTask { await process(items, store: store) }
+                running += 1
+            }
+        }
+        return true
+    }
+
+    func process(_ items: [OutboxItem], store: any Database) async {
+        guard let first = items.first, let handler = handlers[first.kind], let id = UUID(uuidString: first.resourceID),
+            let resource = try? await runtime.resources.handle(id: id)
+        else { return }
+        var logger = runtime.logger
+        logger[metadataKey: "resource"] = "\(resource.name)"
+        let limit = max(1, await handler.batchLimit(target: first.target, resource: resource))
+        var start = 0
+        while start < items.count {
+            let chunk = Array(items[start..<min(start + limit, items.count)])
+            start += limit
+            let now = Timestamp.now
+            let expired = chunk.filter { $0.expiresAt <= now }
+            let live = chunk.filter { $0.expiresAt > now }
+            var outcomes: [(OutboxItem, DeliveryResult?)] = []
+            for item in expired {
+                outcomes.append((item, DeliveryResult(.reject, error: "TimeToLiveExceeded", snapshot: await handler.snapshot(item, resource: resource))))
+            }
+            if !live.isEmpty {
+                let began = ContinuousClock.now
+                var results = await handler.deliver(live, resource: resource)
+                let elapsed = ContinuousClock.now - began
+                if results.count != live.count { results = live.map { _ in DeliveryResult(.retry, error: "no result") } }
+                for (item, result) in zip(live, results) {
+                    var result = result
+                    result.duration = elapsed
+                    outcomes.append((item, result))
+                }
+            }
+            let recorded = outcomes
+            do {
+                try await store.transaction { db in
+                    for (item, result) in recorded {
+                        guard let result else { continue }
+                        let (state, retryAt) = decide(item, result)
+                        // Given up because the next attempt would come after the row's time to live.
+                        let expired = state == .dead && result.disposition == .retry && item.attempts + 1 < item.maxAttempts
+                        try await Outbox.record(
+                            item,
+                            attempt: .init(
+                                at: now, duration: result.duration, status: result.status,
+                                error: expired ? "TimeToLiveExceeded" : result.error),
+                            outcome: state, retryAt: retryAt, snapshot: result.snapshot, resource: resource, owner: owner, in: db)
+                    }
+                }
+            } catch {
+                logger.error("recording outbox attempts failed", metadata: ["error": "\(error)"])
+            }
+            for (item, result) in outcomes {
+                guard let result else { continue }
+                let (state, _) = decide(item, result)
+                if state == .dead {
+                    logger.notice(
+                        "delivery given up", metadata: ["kind": "\(item.kind)", "target": "\(item.target)", "reason": "\(result.error ?? "rejected")"])
+                }
+            }
+        }
+    }
+
+    func decide(_ item: OutboxItem, _ result: DeliveryResult) -> (OutboxState, Timestamp?) {
+        switch result.disposition {
+        case .delivered: return (.delivered, nil)
+        case .drop: return (.dropped, nil)
+        case .reject: return (.dead, nil)
+        case .retry:
+            let attempts = item.attempts + 1
+            let next = Timestamp.now.adding(milliseconds: schedule.delay(after: attempts))
+            if attempts >= item.maxAttempts || next >= item.expiresAt { return (.dead, nil) }
+            return (.pending, next)
+        }
+    }
+}
+
+extension Timestamp {
+    func adding(milliseconds duration: Duration) -> Timestamp {
+        let (seconds, attoseconds) = duration.components
+        return Timestamp(milliseconds: milliseconds + seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+    }
+}

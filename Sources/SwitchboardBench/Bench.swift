@@ -1,0 +1,182 @@
+import ArgumentParser
+import Foundation
+import HTTPTypes
+import HummingbirdWSClient
+import Logging
+import NIOCore
+import NIOSSL
+
+/// `switchboard-bench`: measures chat against a running server (see `scripts/bench`).
+@main
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "switchboard-bench",
+        abstract: "Measure chat throughput and latency against a running Switchboard over HTTPS.")
+
+    @Option(help: "Data directory of the running server (reads connection-string, server-url and ca.pem).")
+    var dataDir: String
+
+    @Option(help: "Concurrent senders.") var senders = 16
+    @Option(help: "Threads the senders spread over.") var threads = 8
+    @Option(help: "Messages each sender sends in the throughput phase.") var messagesPerSender = 250
+    @Option(help: "Messages in the thread whose listing is measured.") var listThreadSize = 10_000
+    @Option(help: "First-page list requests measured.") var listRequests = 200
+    @Option(help: "Messages whose send-to-WebSocket latency is measured.") var deliveries = 500
+    @Option(help: "A label for the report (e.g. the engine).") var label = "switchboard"
+
+    func run() async throws {
+        let directory = URL(fileURLWithPath: dataDir)
+        let connectionString = try String(contentsOf: directory.appendingPathComponent("connection-string"), encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let serverURL = try String(contentsOf: directory.appendingPathComponent("server-url"), encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let ca = directory.appendingPathComponent("ca.pem").path
+        let client = try BenchClient(connectionString: connectionString, caFile: ca, connections: max(senders, 8))
+        do {
+            try await measure(client: client, serverURL: serverURL, ca: ca)
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+    }
+
+    func measure(client: BenchClient, serverURL: String, ca: String) async throws {
+        say("## \(label)")
+        // Users: one per sender, all in every thread.
+        var users: [(id: String, token: String)] = []
+        for _ in 0..<max(senders, 2) { users.append(try await client.createUserAndToken()) }
+        var threadIDs: [String] = []
+        for index in 0..<threads {
+            threadIDs.append(try await client.createThread(token: users[0].token, topic: "bench \(index)", participants: users.dropFirst().map(\.id)))
+        }
+
+        // 1. Send throughput and latency.
+        let started = ContinuousClock.now
+        let sendSamples = try await withThrowingTaskGroup(of: Samples.self) { group in
+            for sender in 0..<senders {
+                let user = users[sender]
+                let threadIDs = threadIDs
+                group.addTask {
+                    var samples = Samples()
+                    for n in 0..<messagesPerSender {
+                        let thread = threadIDs[(sender + n) % threadIDs.count]
+                        let begin = ContinuousClock.now
+                        try await client.sendMessage(token: user.token, thread: thread, content: "message \(n) from \(sender)")
+                        samples.append(ContinuousClock.now - begin)
+                    }
+                    return samples
+                }
+            }
+            return try await group.reduce(into: Samples()) { $0.append(contentsOf: $1) }
+        }
+        let elapsed = ContinuousClock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        say("- send: \(sendSamples.count) messages, \(senders) senders over \(threads) threads: "
+            + "\(Int(Double(sendSamples.count) / seconds)) messages/s; latency \(sendSamples.summary)")
+
+        // 2. Listing a thread of `listThreadSize` messages.
+        let big = try await client.createThread(token: users[0].token, topic: "big", participants: [])
+        let fillers = min(senders, 16)
+        let per = listThreadSize / fillers
+        let owner = users[0].token
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for filler in 0..<fillers {
+                group.addTask {
+                    for n in 0..<per { try await client.sendMessage(token: owner, thread: big, content: "filler \(filler)-\(n)") }
+                }
+            }
+            try await group.waitForAll()
+        }
+        var firstPage = Samples()
+        for _ in 0..<listRequests {
+            let begin = ContinuousClock.now
+            _ = try await client.listMessages(token: users[0].token, thread: big, pageSize: 100)
+            firstPage.append(ContinuousClock.now - begin)
+        }
+        say("- list (thread of \(per * fillers) messages, first page of 100): latency \(firstPage.summary)")
+        var pages = Samples()
+        var next: String?
+        var total = 0
+        let walkStart = ContinuousClock.now
+        repeat {
+            let begin = ContinuousClock.now
+            let page = try await client.listMessages(token: users[0].token, thread: big, pageSize: 100, nextLink: next)
+            pages.append(ContinuousClock.now - begin)
+            total += page.count
+            next = page.next
+        } while next != nil
+        say("- list (every page of 100, \(total) messages): \(Samples.ms(ContinuousClock.now - walkStart)) ms in all; per page \(pages.summary)")
+
+        // 3. Send → WebSocket delivery.
+        let receiver = users[1]
+        let thread = threadIDs[0]
+        let delivery = try await deliveryLatency(client: client, serverURL: serverURL, ca: ca, sender: users[0], receiver: receiver, thread: thread)
+        say("- send → WebSocket delivery: \(delivery.summary)")
+    }
+
+    func deliveryLatency(
+        client: BenchClient, serverURL: String, ca: String, sender: (id: String, token: String), receiver: (id: String, token: String),
+        thread: String
+    ) async throws -> Samples {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.trustRoots = .file(ca)
+        var configuration = WebSocketClientConfiguration()
+        configuration.additionalHeaders[.authorization] = "Bearer \(receiver.token)"
+        // SNI cannot carry an IP address; the development certificate also names localhost.
+        if let host = URL(string: serverURL)?.host, host.first?.isNumber == true || host.contains(":") {
+            configuration.sniHostname = "localhost"
+        }
+        let url = serverURL.replacingOccurrences(of: "https://", with: "wss://") + "/-/realtime/dev"
+        let deliveries = self.deliveries
+        let (arrivals, continuation) = AsyncStream.makeStream(of: (String, ContinuousClock.Instant).self)
+        let (ready, readyContinuation) = AsyncStream.makeStream(of: Void.self)
+        let socket = Task {
+            defer {
+                readyContinuation.finish()
+                continuation.finish()
+            }
+            do {
+                try await WebSocketClient.connect(url: url, configuration: configuration, tlsConfiguration: tls, logger: Logger(label: "bench")) {
+                inbound, _, _ in
+                readyContinuation.yield()
+                for try await message in inbound.messages(maxSize: 1 << 20) {
+                    guard case .text(let text) = message,
+                        let json = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
+                        json["type"] as? String == "chatMessageReceived",
+                        let content = (json["data"] as? [String: Any])?["message"] as? String
+                    else { continue }
+                    continuation.yield((content, ContinuousClock.now))
+                }
+            }
+            } catch {
+                say("WebSocket failed: \(error)")
+            }
+        }
+        var iterator = ready.makeAsyncIterator()
+        guard await iterator.next() != nil else { throw BenchError("the WebSocket did not connect") }
+        var samples = Samples()
+        var arrivalIterator = arrivals.makeAsyncIterator()
+        for n in 0..<deliveries {
+            let content = "delivery \(n)"
+            let begin = ContinuousClock.now
+            try await client.sendMessage(token: sender.token, thread: thread, content: content)
+            while let (text, at) = await arrivalIterator.next() {
+                if text == content {
+                    samples.append(at - begin)
+                    break
+                }
+            }
+            // Stay inside the server's per-thread send rate if it is the default.
+            _ = n
+        }
+        socket.cancel()
+        return samples
+    }
+}
+
+
+/// Prints a line at once (stdout is buffered when it is a pipe).
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}

@@ -1,0 +1,135 @@
+import Foundation
+import SQLKit
+import Testing
+
+@testable import Switchboard
+
+/// The outbox's queue semantics on both engines: several workers never hold the same row, leases expire,
+/// a restarted node takes its own work back at once, and rows end delivered, retried or dead.
+@Suite struct OutboxTests {
+    func items(_ count: Int, expiresIn seconds: Int64 = 3600) -> [NewOutboxItem] {
+        (0..<count).map { index in
+            NewOutboxItem(
+                kind: "test", target: "t\(index % 3)", reference: Int64(index), variant: nil, messageUUID: UUID().uuidString,
+                threadID: nil, messageID: nil, actor: nil, maxAttempts: 3, expiresAt: Timestamp.now.adding(seconds: seconds), payload: nil)
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
+    func concurrentWorkersNeverClaimTheSameRow(engine: TestEngine) async throws {
+        try await TestServer.with(engine: engine) { server in
+            _ = try await server.createResource("dev", in: .unitedStates)
+            let resource = try #require(try await server.runtime.resources.handle(named: "dev"))
+            try await resource.store.transaction { db in try await Outbox.enqueue(items(120), resource: resource, in: db) }
+            // A second connection pool to the same database, as a second node has.
+            let other = try await DatabaseFactory.open(resource.store.location, logger: .quiet)
+            let claimed = try await withThrowingTaskGroup(of: [Int64].self) { group in
+                for (index, store) in [resource.store, other, resource.store, other].enumerated() {
+                    group.addTask {
+                        var mine: [Int64] = []
+                        while true {
+                            let batch = try await Outbox.claim(from: store, owner: "node-\(index)", limit: 7, now: .now, lease: .seconds(60))
+                            if batch.isEmpty { return mine }
+                            mine += batch.map(\.id)
+                        }
+                    }
+                }
+                return try await group.reduce(into: [[Int64]]()) { $0.append($1) }
+            }
+            let all = claimed.flatMap { $0 }
+            #expect(all.count == 120)
+            #expect(Set(all).count == 120, "a row was claimed twice")
+            await other.shutdown()
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
+    func leasesExpireAndARestartedNodeTakesItsWorkBack(engine: TestEngine) async throws {
+        try await TestServer.with(engine: engine) { server in
+            _ = try await server.createResource("dev", in: .unitedStates)
+            let resource = try #require(try await server.runtime.resources.handle(named: "dev"))
+            let store = resource.store
+            try await store.transaction { db in try await Outbox.enqueue(items(5), resource: resource, in: db) }
+            let now = Timestamp.now
+            #expect(try await Outbox.claim(from: store, owner: "a", limit: 10, now: now, lease: .seconds(60)).count == 5)
+            #expect(try await Outbox.claim(from: store, owner: "b", limit: 10, now: now, lease: .seconds(60)).isEmpty)
+            // After the lease, anyone may take them.
+            #expect(try await Outbox.claim(from: store, owner: "b", limit: 10, now: now.adding(seconds: 61), lease: .seconds(60)).count == 5)
+            // Node b restarts: it releases its own leases and claims them again at once.
+            try await Outbox.releaseLeases(of: "b", in: store)
+            #expect(try await Outbox.claim(from: store, owner: "b", limit: 10, now: now, lease: .seconds(60)).count == 5)
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
+    func outcomesMoveRowsAndEveryAttemptIsRecorded(engine: TestEngine) async throws {
+        try await TestServer.with(engine: engine) { server in
+            _ = try await server.createResource("dev", in: .unitedStates)
+            let resource = try #require(try await server.runtime.resources.handle(named: "dev"))
+            let store = resource.store
+            try await store.transaction { db in try await Outbox.enqueue(items(3), resource: resource, in: db) }
+            let claimed = try await Outbox.claim(from: store, owner: "a", limit: 10, now: .now, lease: .seconds(60))
+            let now = Timestamp.now
+            try await store.transaction { db in
+                try await Outbox.record(claimed[0], attempt: .init(at: now, duration: .milliseconds(3), status: 200), outcome: .delivered, retryAt: nil, snapshot: nil, resource: resource, owner: "a", in: db)
+                try await Outbox.record(claimed[1], attempt: .init(at: now, duration: .milliseconds(3), status: 500, error: "boom"), outcome: .pending, retryAt: now.adding(seconds: 10), snapshot: nil, resource: resource, owner: "a", in: db)
+                try await Outbox.record(claimed[2], attempt: .init(at: now, duration: .milliseconds(3), status: 400), outcome: .dead, retryAt: nil, snapshot: Data(#"{"e":1}"#.utf8), resource: resource, owner: "a", in: db)
+            }
+            // The retried row is not due yet; it is after 10 s.
+            #expect(try await Outbox.claim(from: store, owner: "a", limit: 10, now: now.adding(seconds: 5), lease: .seconds(60)).isEmpty)
+            let due = try await Outbox.claim(from: store, owner: "a", limit: 10, now: now.adding(seconds: 11), lease: .seconds(60))
+            #expect(due.map(\.id) == [claimed[1].id])
+            #expect(due.first?.attempts == 1)
+            let dead = try await store.read { db in try await Outbox.deadLetters(target: claimed[2].target, kind: "test", resource: resource, limit: 10, in: db) }
+            #expect(dead.map(\.item.id) == [claimed[2].id])
+            #expect(dead.first?.lastStatus == 400)
+            let attempts = try await store.read { db in
+                try await db.select().column("outbox_id").from("outbox_attempts").all(decodingColumn: "outbox_id", as: Int64.self)
+            }
+            #expect(Set(attempts) == Set(claimed.map(\.id)))
+            let requeued = try await store.transaction { db in
+                try await Outbox.redeliver(target: claimed[2].target, kind: "test", messageUUIDs: nil, attempts: 3, timeToLive: .seconds(60), resource: resource, in: db)
+            }
+            #expect(requeued == 1)
+        }
+    }
+
+    @Test func retryDelaysFollowTheScheduleWithJitterAndRepeatTheLast() {
+        let schedule = RetrySchedule(delays: [.seconds(10), .seconds(60)])
+        for _ in 0..<20 {
+            let first = schedule.delay(after: 1)
+            #expect(first >= .seconds(9) && first <= .seconds(11))
+            let late = schedule.delay(after: 7)
+            #expect(late >= .seconds(54) && late <= .seconds(66))
+        }
+    }
+
+    @Test func everyChatEventVariantCarriesOnlyTheSchemasDataFields() throws {
+        var data = ChatEventData(threadId: "19:t@thread.v2", transactionId: "tx", time: Date(), actor: "8:acs:r_a")
+        data.messageId = "1"
+        data.messageType = "text"
+        data.messageBody = "hi"
+        data.actorDisplayName = "A"
+        data.version = 1
+        data.topic = "topic"
+        data.createTime = Date()
+        data.participants = [.init(rawId: "8:acs:r_b", displayName: "B")]
+        data.chatMessageId = "1"
+        var seen = Set<CommunicationEventType>()
+        for type in ChatEventType.allCases {
+            let event = LoggedEvent(
+                id: 1, type: type.rawValue, threadID: data.threadId, messageID: "1", recipients: ["8:acs:r_a", "8:acs:r_b"],
+                data: try JSONBody.encoder.encode(data), createdAt: .now)
+            for variant in EventGridProjection.variants(of: event) {
+                seen.insert(variant.type)
+                guard case .object(let fields) = EventGridProjection.data(for: variant, of: event) else {
+                    Issue.record("no data for \(variant.type)")
+                    continue
+                }
+                #expect(Set(fields.keys).isSubset(of: Set(variant.type.dataFields)), "\(variant.type): \(Set(fields.keys).subtracting(variant.type.dataFields))")
+                #expect(variant.subject.hasPrefix("thread/19:t@thread.v2/"))
+            }
+        }
+        #expect(seen.count == 17)
+    }
+}
