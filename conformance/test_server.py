@@ -148,3 +148,59 @@ def test_logs_hold_no_secrets(server):
     log_without_banner = log.replace(server.connection_string, "")
     assert key not in log_without_banner
     assert token.token not in log and "secret.person@example.com" not in log
+
+
+def test_own_certificate_and_key(start_server, workdir):
+    key, cert = workdir / "own-key.pem", workdir / "own-cert.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
+         "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+         "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    server = start_server(extra_args=["--tls-cert", str(cert), "--tls-key", str(key)], trust=False)
+    response = requests.get(f"{server.url}/-/healthz", verify=str(cert), timeout=10)
+    assert response.status_code == 200
+    # It is that certificate, not a development one, that is served.
+    with pytest.raises(requests.exceptions.SSLError):
+        requests.get(f"{server.url}/-/healthz", verify=True, timeout=10)
+
+
+def test_plain_http_behind_a_proxy(start_server):
+    server = start_server(extra_args=["--insecure-http", "--public-url", "https://comms.example.test"], trust=False)
+    assert server.url == "https://comms.example.test"
+    port = open(server.data_dir / "server-url").read()  # the public URL is what clients are told
+    assert "comms.example.test" in port
+    log = server.read_log()
+    listening = [line for line in log.splitlines() if "listening on" in line.lower()]
+    assert listening
+    # The server itself speaks HTTP on its port.
+    import re
+    bound = re.search(r"listening on 127\.0\.0\.1:(\d+)", log)
+    assert bound, log
+    assert requests.get(f"http://127.0.0.1:{bound.group(1)}/-/healthz", timeout=10).json()["status"] == "ok"
+    # Requests signed for the public host are accepted (the SDK signs the endpoint it was given).
+    key = server.connection_string.split("accesskey=")[1]
+    direct = f"endpoint=http://127.0.0.1:{bound.group(1)}/dev;accesskey={key}"
+    response = signed_request(direct, "POST", "/identities", api_version="2023-10-01")
+    assert response.status_code == 201
+
+
+def test_resource_commands_work_without_a_running_server_and_with_a_master_key_file(workdir):
+    data = workdir / "offline"
+    key_file = workdir / "secrets" / "master.key"
+    base = [BIN, "--data-dir", str(data), "--master-key-file", str(key_file)]
+    created = subprocess.run([BIN, "resource", "create", "offline-app", "--geography", "Switzerland", "--json",
+                              "--data-dir", str(data), "--master-key-file", str(key_file)], capture_output=True, text=True, check=True)
+    assert json.loads(created.stdout)["geography"] == "switzerland"
+    assert key_file.exists() and not (data / "master.key").exists()
+    migrated = subprocess.run([BIN, "migrate", "--data-dir", str(data), "--master-key-file", str(key_file)], capture_output=True, text=True)
+    assert migrated.returncode == 0, migrated.stderr
+    server = Server(data, ["--master-key-file", str(key_file)]).start()
+    try:
+        os.environ["REQUESTS_CA_BUNDLE"] = server.ca
+        shown = server.cli("resource", "show", "offline-app", "--json")
+        assert CommunicationIdentityClient.from_connection_string(shown["connectionString"]).create_user()
+    finally:
+        server.stop()
+        os.environ.pop("REQUESTS_CA_BUNDLE", None)
+    wrong = subprocess.run([BIN, "resource", "list", "--data-dir", str(data)], capture_output=True, text=True)
+    assert wrong.returncode != 0 and "different master key" in wrong.stderr

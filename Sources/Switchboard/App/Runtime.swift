@@ -25,13 +25,15 @@ public struct Runtime: Sendable {
         try configuration.validate()
         try FileManager.default.createDirectory(
             at: configuration.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let masterKey = try loadMasterKey(configuration.masterKey)
+        let (masterKey, createdKey) = try loadMasterKey(configuration.masterKey)
         let database = try await DatabaseFactory.open(configuration.directory, logger: logger)
         let directory = Directory(database: database)
         do {
             try await directory.prepare(masterKey: masterKey)
         } catch {
             await database.shutdown()
+            // A key generated just now for a directory made with another one would only get in the way.
+            if createdKey, case .file(let path) = configuration.masterKey { try? FileManager.default.removeItem(atPath: path) }
             throw error
         }
         let stores = StoreRegistry(
@@ -73,15 +75,16 @@ public struct Runtime: Sendable {
         return id
     }
 
-    static func loadMasterKey(_ source: ServerConfiguration.MasterKeySource) throws -> MasterKey {
+    /// The master key, and whether it was created just now.
+    static func loadMasterKey(_ source: ServerConfiguration.MasterKeySource) throws -> (MasterKey, created: Bool) {
         switch source {
         case .inline(let text):
-            do { return try MasterKey(base64: text) } catch {
+            do { return (try MasterKey(base64: text), false) } catch {
                 throw ConfigurationError("SWITCHBOARD_MASTER_KEY is not usable: \(error)")
             }
         case .file(let path):
             if let text = try? String(contentsOfFile: path, encoding: .utf8) {
-                do { return try MasterKey(base64: text) } catch {
+                do { return (try MasterKey(base64: text), false) } catch {
                     throw ConfigurationError("the master key file \(path) is not usable: \(error)")
                 }
             }
@@ -95,7 +98,7 @@ public struct Runtime: Sendable {
             // Created exclusively: if another process created the key first, use that one.
             let descriptor = Glibc.open(path, O_CREAT | O_EXCL | O_WRONLY, 0o600)
             if descriptor < 0 {
-                if errno == EEXIST { return try loadMasterKey(source) }
+                if errno == EEXIST { return (try loadMasterKey(source).0, false) }
                 throw ConfigurationError("cannot create the master key file \(path)")
             }
             let bytes = Array((key.base64 + "\n").utf8)
@@ -103,7 +106,7 @@ public struct Runtime: Sendable {
             fsync(descriptor)
             close(descriptor)
             guard written == bytes.count else { throw ConfigurationError("cannot write the master key file \(path)") }
-            return key
+            return (key, true)
         }
     }
 }

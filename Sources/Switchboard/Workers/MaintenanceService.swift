@@ -1,4 +1,5 @@
 import Foundation
+import SQLKit
 import Logging
 import ServiceLifecycle
 
@@ -40,6 +41,11 @@ public struct MaintenanceService: Service {
                     try await EventLog.trim(olderThan: cutoff, in: db)
                     try await Outbox.trim([.delivered, .dropped], completedBefore: now.adding(seconds: -86_400), in: db)
                     try await Outbox.trim([.dead], completedBefore: now.adding(seconds: -7 * 86_400), in: db)
+                }
+                if store.engine == .postgres {
+                    // Erased content leaves dead row versions behind on PostgreSQL until VACUUM reclaims them; doing
+                    // it every pass keeps that window short (SQLite overwrites in place with secure_delete).
+                    try await store.read { db in try await db.raw("VACUUM chat_messages, chat_threads, events, outbox").run() }
                 }
             }
         } catch {
