@@ -126,3 +126,33 @@ import Testing
         }
     }
 }
+
+@Suite struct TransactionCancellationTests {
+    /// A transaction interrupted by task cancellation still ends, so the connection (the only writer, on SQLite)
+    /// is usable by the next one.
+    @Test(arguments: TestEngine.available)
+    func aCancelledTransactionDoesNotPoisonItsConnection(engine: TestEngine) async throws {
+        try await withTemporaryDirectory { directory in
+            let location = try await engine.makeDatabase(named: "cancel", in: directory)
+            let database = try await DatabaseFactory.open(location, logger: .quiet)
+            try await Migrator.migrate(database, to: StoreSchema.schema)
+            for _ in 0..<5 {
+                let task = Task {
+                    try await database.transaction { db in
+                        try await db.insert(into: "store_meta").columns("key", "value").values(SQLBind(UUID().uuidString), SQLBind("x")).run()
+                        try await Task.sleep(for: .seconds(5))
+                    }
+                }
+                try await Task.sleep(for: .milliseconds(50))
+                task.cancel()
+                _ = await task.result
+                // The next transaction works and the cancelled one left nothing behind.
+                let count = try await database.transaction { db in
+                    try await db.select().column("key").from("store_meta").where("value", .equal, "x").all().count
+                }
+                #expect(count == 0)
+            }
+            await database.shutdown()
+        }
+    }
+}

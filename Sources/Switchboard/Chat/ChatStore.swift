@@ -322,17 +322,25 @@ enum ChatStore {
             .run()
     }
 
-    /// When the text and html messages sent in the thread since `since` were sent, oldest first, for the send-rate
-    /// limit.
+    /// When the text and html messages sent in the thread since `since` were sent, oldest first (at most
+    /// `limit`), for the send-rate limit. Reads the newest messages through the sequence index, so the cost does
+    /// not grow with the thread.
     static func recentMessageTimes(_ db: any SQLDatabase, resource: ResourceHandle, thread: String, since: Timestamp, limit: Int)
         async throws -> [Timestamp]
     {
-        try await db.select().column("created_at").from("chat_messages")
+        let rows = try await db.select().columns("created_at", "type").from("chat_messages")
             .where("resource_id", .equal, resource.storageID).where("thread_id", .equal, thread)
-            .where("created_at", .greaterThanOrEqual, since.milliseconds)
-            .where("type", .in, ["text", "html"])
-            .orderBy("created_at", .descending).limit(limit)
-            .all(decodingColumn: "created_at", as: Int64.self).map { Timestamp(milliseconds: $0) }.reversed()
+            .orderBy("sequence", .descending).limit(limit * 4 + 8)
+            .all()
+        var times: [Timestamp] = []
+        for row in rows {
+            let created = Timestamp(milliseconds: try row.decode(column: "created_at", as: Int64.self))
+            guard created >= since else { break }
+            let type = try row.decode(column: "type", as: String.self)
+            if type == "text" || type == "html" { times.append(created) }
+            if times.count == limit { break }
+        }
+        return times.reversed()
     }
 
     // MARK: Read receipts

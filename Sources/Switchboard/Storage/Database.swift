@@ -27,3 +27,9 @@ public protocol Database: Sendable {
     func shutdown() async
 }
 
+
+/// Runs `operation` to completion even when the calling task is cancelled: a transaction's COMMIT or ROLLBACK
+/// must reach the database, or the connection goes back to its pool still inside the transaction.
+func uncancellable<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await Task { try await operation() }.value
+}

@@ -47,13 +47,14 @@ public final class PostgresDatabase: Database {
     public func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         try await client.withConnection { connection in
             let sql = connection.sql(queryLogLevel: nil)
-            try await sql.raw("BEGIN").run()
+            try await uncancellable { try await sql.raw("BEGIN").run() }
             do {
                 let result = try await body(sql)
-                try await sql.raw("COMMIT").run()
+                try await uncancellable { try await sql.raw("COMMIT").run() }
                 return result
             } catch {
-                try? await sql.raw("ROLLBACK").run()
+                // A cancelled task must still end the transaction before the connection returns to the pool.
+                try? await uncancellable { try await sql.raw("ROLLBACK").run() }
                 throw error
             }
         }

@@ -66,13 +66,20 @@ public final class SQLiteDatabase: Database {
 
     public func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         try await writer.withResource { connection in
-            _ = try await connection.query("BEGIN IMMEDIATE")
+            do {
+                _ = try await uncancellable { try await connection.query("BEGIN IMMEDIATE") }
+            } catch where "\(error)".contains("within a transaction") {
+                // An earlier transaction on this connection was never ended (its ROLLBACK failed): end it now.
+                _ = try? await uncancellable { try await connection.query("ROLLBACK") }
+                _ = try await uncancellable { try await connection.query("BEGIN IMMEDIATE") }
+            }
             do {
                 let result = try await body(connection.sql(queryLogLevel: nil))
-                _ = try await connection.query("COMMIT")
+                _ = try await uncancellable { try await connection.query("COMMIT") }
                 return result
             } catch {
-                _ = try? await connection.query("ROLLBACK")
+                // A cancelled task must still end the transaction, or the single writer stays inside it.
+                _ = try? await uncancellable { try await connection.query("ROLLBACK") }
                 throw error
             }
         }
