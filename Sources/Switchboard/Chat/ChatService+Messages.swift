@@ -24,7 +24,8 @@ extension ChatService {
         try validateMetadata(message.metadata, target: "metadata")
         let limits = self.limits
         return try await change(resource) { db in
-            _ = try await access(db, resource: resource, user: user, thread: thread, allowingFormer: false)
+            let access = try await access(db, resource: resource, user: user, thread: thread, allowingFormer: false, allMemberships: true)
+            let recipients = (access.everyone ?? []).filter(\.isCurrent).map(\.participant)
             let now = Timestamp.now
             // Taking the thread's row lock first makes the rate count exact across nodes.
             guard let reserved = try await ChatStore.reserve(1, in: db, resource: resource, thread: thread, at: now) else {
@@ -55,10 +56,7 @@ extension ChatService {
             data.composeTime = now.date
             data.version = reserved.messageID
             try await EventLog.append(
-                [try data.event(
-                    .messageReceived, recipients: try await currentParticipants(db, resource: resource, thread: thread),
-                    messageID: id, actor: sender)],
-                resource: resource, in: db)
+                [try data.event(.messageReceived, recipients: recipients, messageID: id, actor: sender)], resource: resource, in: db)
             return id
         }
     }

@@ -53,15 +53,10 @@ public enum EventLog {
     {
         guard !events.isEmpty else { return [] }
         let count = Int64(events.count)
-        try await db.raw(
-            """
-            INSERT INTO event_counters (resource_id, last_id) VALUES (\(bind: resource.storageID), 0)
-            ON CONFLICT (resource_id) DO NOTHING
-            """
-        ).run()
         let last = try await db.raw(
             """
-            UPDATE event_counters SET last_id = last_id + \(bind: count) WHERE resource_id = \(bind: resource.storageID)
+            INSERT INTO event_counters (resource_id, last_id) VALUES (\(bind: resource.storageID), \(bind: count))
+            ON CONFLICT (resource_id) DO UPDATE SET last_id = event_counters.last_id + \(bind: count)
             RETURNING last_id
             """
         ).first(decodingColumn: "last_id", as: Int64.self) ?? count
