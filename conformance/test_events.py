@@ -74,20 +74,29 @@ CHAT_TYPES = {
 }
 
 
-def schema_fields(event_type):
+def schema_definition(event_type):
     if SCHEMA is None:
         pytest.skip(f"the Event Grid schema is not at {SCHEMA_PATH}")
     name = event_type.split(".")[-1]
-    definition = {"ChatThreadParticipantAdded": "AcsChatParticipantAddedToThreadEventData",
-                  "ChatThreadParticipantRemoved": "AcsChatParticipantRemovedFromThreadEventData"}.get(name, f"Acs{name}EventData")
+    return {"ChatThreadParticipantAdded": "AcsChatParticipantAddedToThreadEventData",
+            "ChatThreadParticipantRemoved": "AcsChatParticipantRemovedFromThreadEventData"}.get(name, f"Acs{name}EventData")
 
-    def fields(d):
-        spec = SCHEMA["definitions"][d]
-        result = set(spec.get("properties", {}))
-        for parent in spec.get("allOf", []):
-            result |= fields(parent["$ref"].split("/")[-1])
-        return result
-    return fields(definition)
+
+def collect(definition, key):
+    """The union of `key` ("properties" or "required") over a definition and the definitions it extends."""
+    spec = SCHEMA["definitions"][definition]
+    result = set(spec.get(key, {}))
+    for parent in spec.get("allOf", []):
+        result |= collect(parent["$ref"].split("/")[-1], key)
+    return result
+
+
+def schema_fields(event_type):
+    return collect(schema_definition(event_type), "properties")
+
+
+def required_fields(event_type):
+    return collect(schema_definition(event_type), "required")
 
 
 @pytest.fixture
@@ -116,12 +125,14 @@ def test_event_grid_handshake_and_every_chat_event_parsed_by_azure_eventgrid(ser
         assert event.topic.endswith("/providers/Microsoft.Communication/communicationServices/dev")
         assert event.data_version == "1.0" and event.subject.startswith("thread/")
         assert set(event.data) <= schema_fields(event.event_type), (event.event_type, set(event.data) - schema_fields(event.event_type))
+        assert required_fields(event.event_type) <= set(event.data), (event.event_type, required_fields(event.event_type) - set(event.data))
         ids.add(event.id)
     received = [e for e in receiver.events() if e["eventType"] == "Microsoft.Communication.ChatMessageReceived"]
     assert received[0]["data"]["messageBody"] == "hello" and received[0]["data"]["senderDisplayName"] == "Alice"
     assert "/recipient/" in received[0]["subject"]
     # Every delivery carries the aeg headers, the secret query string, and a signature the receiver can check.
     delivery = receiver.deliveries[0]
+    assert delivery["path"] == "/events?code=receiver-secret"
     assert delivery["headers"]["aeg-event-type"] == "Notification"
     assert delivery["headers"]["aeg-subscription-name"] == "ALL-CHAT"
     timestamp, mac = dict(part.split("=", 1) for part in delivery["headers"]["X-Switchboard-Signature"].split(",")).values()

@@ -54,7 +54,7 @@ class Receiver:
                 if delay:
                     time.sleep(delay)
                 with receiver.lock:
-                    receiver.deliveries.append({"headers": dict(self.headers), "body": body, "raw": raw, "status": status, "at": time.time()})
+                    receiver.deliveries.append({"path": self.path, "headers": dict(self.headers), "body": body, "raw": raw, "status": status, "at": time.time()})
                 self.reply(status, b"")
 
             def reply(self, status, payload):

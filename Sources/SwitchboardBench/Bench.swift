@@ -77,6 +77,7 @@ struct Bench: AsyncParsableCommand {
             let elapsed = ContinuousClock.now - started
             rates.append(Double(samples.count) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18))
             sendSamples.append(contentsOf: samples)
+            if ProcessInfo.processInfo.environment["BENCH_VERBOSE"] != nil { say("  round \(round): \(Int(rates.last!)) messages/s") }
         }
         rates.sort()
         say("- send: \(rounds) rounds of \(senders * messagesPerSender) messages, \(senders) senders over \(threads) threads: "

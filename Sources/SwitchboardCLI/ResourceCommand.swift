@@ -21,7 +21,7 @@ struct ResourceCommand: AsyncParsableCommand {
         func run() async throws {
             try await ResourceCommand.withAdministration(options) { administration, output in
                 let geography: Geography
-                do { geography = try Geography(parsing: self.geography) } catch { throw CommandSupport.fail("\(error)") }
+                do { geography = try Geography(parsing: self.geography) } catch { throw CommandSupport.fail(DatabaseErrorDescription.describe(error)) }
                 let details = try await administration.create(name: name, geography: geography)
                 output.emit(details, json: json, headline: "Created resource '\(name)' in \(geography.displayName).")
             }
@@ -120,7 +120,7 @@ struct ResourceCommand: AsyncParsableCommand {
             throw exit
         } catch {
             await runtime.shutdown()
-            throw CommandSupport.fail("\(error)")
+            throw CommandSupport.fail(DatabaseErrorDescription.describe(error))
         }
         await runtime.shutdown()
     }

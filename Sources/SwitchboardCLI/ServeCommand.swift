@@ -31,12 +31,12 @@ struct ServeCommand: AsyncParsableCommand {
             }
         } catch {
             await runtime.shutdown()
-            throw CommandSupport.fail("\(error)")
+            throw CommandSupport.fail(DatabaseErrorDescription.describe(error))
         }
         do {
             try await application.runService()
         } catch {
-            throw CommandSupport.fail("\(error)")
+            throw CommandSupport.fail(DatabaseErrorDescription.describe(error))
         }
         files.removeRunFiles()
     }

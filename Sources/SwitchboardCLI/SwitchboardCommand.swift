@@ -20,7 +20,7 @@ enum CommandSupport {
         do {
             return try ConfigurationResolver(options: options).resolve()
         } catch {
-            throw fail("\(error)")
+            throw fail(DatabaseErrorDescription.describe(error))
         }
     }
 
@@ -39,7 +39,7 @@ enum CommandSupport {
         do {
             return try await Runtime.open(configuration, logger: logger)
         } catch {
-            throw fail("\(error)")
+            throw fail(DatabaseErrorDescription.describe(error))
         }
     }
 
@@ -69,7 +69,7 @@ struct MigrateCommand: AsyncParsableCommand {
             print("directory: \(configuration.directory) up to date")
         } catch {
             await runtime.shutdown()
-            throw CommandSupport.fail("\(error)")
+            throw CommandSupport.fail(DatabaseErrorDescription.describe(error))
         }
         await runtime.shutdown()
     }

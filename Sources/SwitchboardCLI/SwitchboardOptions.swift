@@ -43,7 +43,7 @@ public struct SwitchboardOptions: ParsableArguments, Sendable {
     @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical (default info; env SWITCHBOARD_LOG_LEVEL).")
     var logLevel: String?
 
-    @Option(name: .long, help: "Delays between webhook delivery attempts, e.g. 10s,30s,1m (default Event Grid's: 10s,30s,1m,5m,10m,30m,1h,3h,6h,12h,24h; env SWITCHBOARD_WEBHOOK_RETRY_DELAYS).")
+    @Option(name: .long, help: "Delays between webhook delivery attempts, e.g. 10s,30s,1m (default Event Grid's: 10s,30s,1m,5m,10m,30m,1h,3h,6h,12h (the last repeats); env SWITCHBOARD_WEBHOOK_RETRY_DELAYS).")
     var webhookRetryDelays: String?
 
     @Option(name: .long, help: "How long a webhook endpoint has to answer, e.g. 30s (default 30s; env SWITCHBOARD_WEBHOOK_TIMEOUT).")

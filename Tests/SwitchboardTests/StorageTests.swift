@@ -94,6 +94,79 @@ import Testing
         }
     }
 
+    @Test(arguments: TestEngine.available)
+    func nodesOpeningANewStoreAtOnceAgreeOnItsClaim(engine: TestEngine) async throws {
+        try await withTemporaryDirectory { directory in
+            let directoryLocation = try await engine.makeDatabase(named: "dir-race", in: directory)
+            let storeLocation = try await engine.makeDatabase(named: "store-race", in: directory)
+            let key = MasterKey.generate()
+            // Four nodes: each its own connections to one directory and one new store, all starting together.
+            var registries: [StoreRegistry] = []
+            var directories: [Directory] = []
+            for _ in 0..<4 {
+                let directoryDatabase = try await DatabaseFactory.open(directoryLocation, logger: .quiet)
+                let node = Directory(database: directoryDatabase)
+                directories.append(node)
+                registries.append(StoreRegistry(configured: [.europe: storeLocation], defaultDirectory: directory, directory: node, logger: .quiet))
+            }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (node, registry) in zip(directories, registries) {
+                    group.addTask {
+                        try await node.prepare(masterKey: key)
+                        _ = try await registry.store(for: .europe)
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let ids = try await registries[0].store(for: .europe).read { db in
+                try await db.select().column("value").from("store_meta").where("key", .equal, "store_id").all(decodingColumn: "value", as: String.self)
+            }
+            #expect(ids.count == 1)
+            for registry in registries { await registry.shutdown() }
+            for node in directories { await node.database.shutdown() }
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
+    func aGeographyHoldingResourcesCannotBeMovedToAnotherStore(engine: TestEngine) async throws {
+        try await withTemporaryDirectory { directory in
+            let directoryDatabase = try await DatabaseFactory.open(try await engine.makeDatabase(named: "dir", in: directory), logger: .quiet)
+            let node = Directory(database: directoryDatabase)
+            let key = MasterKey.generate()
+            try await node.prepare(masterKey: key)
+            let first = try await engine.makeDatabase(named: "first", in: directory)
+            let second = try await engine.makeDatabase(named: "second", in: directory)
+
+            // The first store of Europe holds a resource.
+            let stores = StoreRegistry(configured: [.europe: first], defaultDirectory: directory, directory: node, logger: .quiet)
+            let administration = ResourceAdministration(directory: node, stores: stores, masterKey: key)
+            try await administration.create(name: "eu", geography: .europe)
+            await stores.shutdown()
+
+            // A node configured with another store for Europe (a forgotten --store option) is refused.
+            let elsewhere = StoreRegistry(configured: [.europe: second], defaultDirectory: directory, directory: node, logger: .quiet)
+            await #expect(throws: StoreBindingMismatch.self) { try await elsewhere.store(for: .europe) }
+            await elsewhere.shutdown()
+
+            // Once Europe holds no resources, it may move.
+            let again = StoreRegistry(configured: [.europe: first], defaultDirectory: directory, directory: node, logger: .quiet)
+            try await ResourceAdministration(directory: node, stores: again, masterKey: key).delete(name: "eu")
+            await again.shutdown()
+            let moved = StoreRegistry(configured: [.europe: second], defaultDirectory: directory, directory: node, logger: .quiet)
+            _ = try await moved.store(for: .europe)
+            await moved.shutdown()
+
+            // A store another deployment's directory claimed is refused.
+            let otherDirectory = Directory(database: try await DatabaseFactory.open(try await engine.makeDatabase(named: "other", in: directory), logger: .quiet))
+            try await otherDirectory.prepare(masterKey: key)
+            let foreign = StoreRegistry(configured: [.europe: second], defaultDirectory: directory, directory: otherDirectory, logger: .quiet)
+            await #expect(throws: StoreDirectoryMismatch.self) { try await foreign.store(for: .europe) }
+            await foreign.shutdown()
+            await otherDirectory.database.shutdown()
+            await directoryDatabase.shutdown()
+        }
+    }
+
     @Test func twoGeographiesOnOneStoreAreRefusedAtConfiguration() throws {
         let shared = DatabaseLocation.sqlite(path: "/tmp/shared.sqlite")
         let configuration = ServerConfiguration(

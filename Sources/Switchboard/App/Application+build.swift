@@ -42,7 +42,9 @@ public func buildApplication(
         apiRoutes(identities: identities, chat: chat, events: EventsAPI(subscriptions: subscriptions, signal: work)) + additionalRoutes)
     let worker = OutboxWorker(
         runtime: runtime, handlers: [WebhookHandler(client: webhooks)], owner: runtime.nodeID,
-        schedule: configuration.webhookRetrySchedule, signal: work)
+        schedule: configuration.webhookRetrySchedule, signal: work,
+        // A lease is renewed before each delivery, so it only has to outlast one (with room to record it).
+        lease: max(.seconds(90), configuration.webhookTimeout * 3))
 
     let responder = APIResponder(
         routes: routes,
@@ -81,9 +83,11 @@ public func buildApplication(
         server: server,
         configuration: ApplicationConfiguration(
             address: .hostname(configuration.host, port: configuration.port), serverName: "Switchboard"),
-        services: [
+        // A service group stops its services in reverse order, after the server: the workers first, then what they
+        // use (the outgoing HTTP client), and the databases last.
+        services: (closesRuntime ? [RuntimeService(runtime: runtime)] : []) + [
             HTTPClientService(client: outbound), RealtimeService(hub: hub), MaintenanceService(runtime: runtime, chat: chat), worker,
-        ] + (closesRuntime ? [RuntimeService(runtime: runtime)] : []),
+        ],
         onServerRunning: { channel in
             await onServerRunning(channel.localAddress?.port ?? configuration.port)
         },

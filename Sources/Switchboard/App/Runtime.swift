@@ -37,7 +37,7 @@ public struct Runtime: Sendable {
             throw error
         }
         let stores = StoreRegistry(
-            configured: configuration.stores, defaultDirectory: configuration.defaultStoreDirectory, logger: logger)
+            configured: configuration.stores, defaultDirectory: configuration.defaultStoreDirectory, directory: directory, logger: logger)
         return Runtime(
             configuration: configuration, masterKey: masterKey, directory: directory, stores: stores,
             resources: ResourceRegistry(directory: directory, stores: stores, masterKey: masterKey),

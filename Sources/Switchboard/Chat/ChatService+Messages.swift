@@ -24,7 +24,7 @@ extension ChatService {
         try validateMetadata(message.metadata, target: "metadata")
         let limits = self.limits
         return try await change(resource) { db in
-            let access = try await access(db, resource: resource, user: user, thread: thread, allowingFormer: false, allMemberships: true)
+            let access = try await access(db, resource: resource, user: user, thread: thread, allowingFormer: false, allMemberships: true, locking: true)
             let recipients = (access.everyone ?? []).filter(\.isCurrent).map(\.participant)
             let now = Timestamp.now
             // Taking the thread's row lock first makes the rate count exact across nodes.
@@ -166,7 +166,7 @@ extension ChatService {
         _ id: String, in thread: String, of user: AuthenticatedUser, resource: ResourceHandle, db: any SQLDatabase,
         allowingDeleted: Bool = false
     ) async throws -> ChatMessageRecord {
-        let access = try await access(db, resource: resource, user: user, thread: thread, allowingFormer: false)
+        let access = try await access(db, resource: resource, user: user, thread: thread, allowingFormer: false, locking: true)
         guard let message = try await ChatStore.message(db, resource: resource, thread: thread, id: id), access.shows(message)
         else { throw ChatError.messageNotFound }
         guard message.type == "text" || message.type == "html" else { throw ChatError.systemMessage }

@@ -27,7 +27,7 @@ extension ChatService {
         }
         let limits = self.limits
         return try await change(resource) { db in
-            _ = try await access(db, resource: resource, user: user, thread: thread, allowingFormer: false)
+            _ = try await access(db, resource: resource, user: user, thread: thread, allowingFormer: false, locking: true)
             let (candidates, invalid) = try await candidates(requested, resource: resource, in: db)
             let all = try await ChatStore.memberships(db, resource: resource, thread: thread)
             var current = all.filter(\.isCurrent)
@@ -78,15 +78,16 @@ extension ChatService {
         }
     }
 
-    /// Removes a participant (anyone may leave; removing others needs `chat` or `chat.join`). The removed
-    /// participant keeps read access to the history up to and including the `participantRemoved` message.
+    /// Removes a participant (`chat` or `chat.join`; ACS's `chat.join.limited` "doesn't allow to add or remove
+    /// participants", leaving included). The removed participant keeps read access to the history up to and
+    /// including the `participantRemoved` message.
     func removeParticipant(_ rawID: String, from thread: String, by user: AuthenticatedUser, resource: ResourceHandle, transactionID: String?)
         async throws
     {
         try requireChat(user)
-        if rawID != user.id.rawID { try requireParticipantManagement(user) }
+        try requireParticipantManagement(user)
         try await change(resource) { db in
-            _ = try await access(db, resource: resource, user: user, thread: thread, allowingFormer: false)
+            _ = try await access(db, resource: resource, user: user, thread: thread, allowingFormer: false, locking: true)
             let current = try await ChatStore.memberships(db, resource: resource, thread: thread).filter(\.isCurrent)
             guard let target = current.first(where: { $0.participant == rawID }) else { throw ChatError.participantNotFound }
             let now = Timestamp.now
@@ -119,7 +120,7 @@ extension ChatService {
         try requireChat(user)
         let limits = self.limits
         try await change(resource) { db in
-            let access = try await access(db, resource: resource, user: user, thread: thread, allowingFormer: false)
+            let access = try await access(db, resource: resource, user: user, thread: thread, allowingFormer: false, locking: true)
             guard let message = try await ChatStore.message(db, resource: resource, thread: thread, id: messageID),
                 message.deletedAt == nil, access.shows(message)
             else { throw ChatError.messageNotFound }
@@ -156,7 +157,7 @@ extension ChatService {
         try validateDisplayName(displayName, target: "senderDisplayName")
         let limits = self.limits
         try await change(resource) { db in
-            _ = try await access(db, resource: resource, user: user, thread: thread, allowingFormer: false)
+            _ = try await access(db, resource: resource, user: user, thread: thread, allowingFormer: false, locking: true)
             let participants = try await currentParticipants(db, resource: resource, thread: thread)
             guard participants.count <= limits.maxFanoutParticipants else { return }
             let now = Timestamp.now

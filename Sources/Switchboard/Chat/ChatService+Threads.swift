@@ -126,7 +126,7 @@ extension ChatService {
         case .value(let policy): retention = .some(try retentionDays(policy))
         }
         try await change(resource) { db in
-            var thread = try await access(db, resource: resource, user: user, thread: id, allowingFormer: false).thread
+            var thread = try await access(db, resource: resource, user: user, thread: id, allowingFormer: false, locking: true).thread
             let now = Timestamp.now
             var changed = false
             if case .value(let topic) = update.topic, topic != thread.topic {
@@ -171,7 +171,7 @@ extension ChatService {
     func deleteThread(_ id: String, by user: AuthenticatedUser?, in resource: ResourceHandle, transactionID: String?) async throws {
         if let user { try requireThreadManagement(user, "delete chat threads") }
         try await change(resource) { db in
-            guard let thread = try await ChatStore.thread(db, resource: resource, id: id) else { throw ChatError.threadNotFound }
+            guard let thread = try await ChatStore.thread(db, resource: resource, id: id, locking: true) else { throw ChatError.threadNotFound }
             if let user {
                 let memberships = try await ChatStore.memberships(db, resource: resource, thread: id, participant: user.id.rawID)
                 guard !memberships.isEmpty else { throw ChatError.threadNotFound }

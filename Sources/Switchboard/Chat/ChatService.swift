@@ -32,11 +32,14 @@ public struct ChatService: Sendable {
     /// Loads the thread and the caller's memberships. A thread that does not exist, is deleted, or that the caller
     /// never took part in is not found; a former participant passes only when `allowingFormer` is set. With
     /// `allMemberships`, the thread's other memberships are loaded in the same query (for recipients).
+    ///
+    /// Changes pass `locking`: the thread's row is locked before the memberships are read, so a change never acts
+    /// on memberships another node is changing at the same moment (a message reaching a participant being removed).
     func access(
         _ db: any SQLDatabase, resource: ResourceHandle, user: AuthenticatedUser, thread id: String, allowingFormer: Bool,
-        allMemberships: Bool = false
+        allMemberships: Bool = false, locking: Bool = false
     ) async throws -> Access {
-        guard let thread = try await ChatStore.thread(db, resource: resource, id: id), thread.deletedAt == nil else {
+        guard let thread = try await ChatStore.thread(db, resource: resource, id: id, locking: locking), thread.deletedAt == nil else {
             throw ChatError.threadNotFound
         }
         let all = try await ChatStore.memberships(db, resource: resource, thread: id, participant: allMemberships ? nil : user.id.rawID)

@@ -42,10 +42,15 @@ enum ChatStore {
         "last_message_at",
     ]
 
-    static func thread(_ db: any SQLDatabase, resource: ResourceHandle, id: String) async throws -> ChatThreadRecord? {
-        try await db.select().columns(threadColumns).from("chat_threads")
+    /// The thread `id`. With `locking`, its row stays locked until the transaction ends (PostgreSQL's `FOR UPDATE`;
+    /// SQLite's single writer already serializes changes), so changes to one thread happen one after another.
+    static func thread(_ db: any SQLDatabase, resource: ResourceHandle, id: String, locking: Bool = false) async throws
+        -> ChatThreadRecord?
+    {
+        let query = db.select().columns(threadColumns).from("chat_threads")
             .where("resource_id", .equal, resource.storageID).where("id", .equal, id)
-            .first().map { try decodeThread($0, resource: resource) }
+        if locking { query.for(.update) }
+        return try await query.first().map { try decodeThread($0, resource: resource) }
     }
 
     static func updateThread(_ db: any SQLDatabase, resource: ResourceHandle, thread: ChatThreadRecord) async throws {

@@ -15,15 +15,61 @@ public struct Directory: Sendable {
         try await Migrator.migrate(database, to: DirectorySchema.schema)
         let check = masterKey.checkValue
         try await database.transaction { db in
+            // The first node to start records its key; every node, that one included, then compares with it.
+            try await db.update("directory_state").set("master_key_check", to: check)
+                .where("id", .equal, 1).where("master_key_check", .is, SQLLiteral.null)
+                .run()
             let stored = try await db.select().column("master_key_check").from("directory_state")
                 .where("id", .equal, 1)
                 .first(decodingColumn: "master_key_check", as: Data?.self)
-            switch stored {
-            case .some(.some(let value)):
-                guard value == check else { throw MasterKeyMismatch(location: database.location) }
-            default:
-                try await db.update("directory_state").set("master_key_check", to: check).where("id", .equal, 1).run()
+            guard case .some(.some(let value)) = stored, value == check else {
+                throw MasterKeyMismatch(location: database.location)
             }
+        }
+    }
+
+    /// This directory's id: stores record the directory they belong to, so a store is never shared by two
+    /// deployments (their resources' rows would be each other's strangers).
+    public func identifier() async throws -> String {
+        try await database.transaction { db in
+            try await db.update("directory_state").set("directory_id", to: UUID().uuidString.lowercased())
+                .where("id", .equal, 1).where("directory_id", .is, SQLLiteral.null)
+                .run()
+            guard
+                let id = try await db.select().column("directory_id").from("directory_state").where("id", .equal, 1)
+                    .first(decodingColumn: "directory_id", as: String?.self) ?? nil
+            else { throw DirectoryCorrupt(detail: "it has no id") }
+            return id
+        }
+    }
+
+    /// Records that `storeID` holds `geography`'s data, or checks that it is the store recorded. A geography moves
+    /// to another store only while it holds no resources; otherwise a node configured with another store for it
+    /// (a missing `--store` option, a mistyped URL) is refused rather than allowed to split its data.
+    public func bindStore(_ storeID: String, for geography: Geography, location: DatabaseLocation) async throws {
+        try await write { db in
+            let bound = try await db.select().columns("store_id", "location").from("geography_stores")
+                .where("geography", .equal, geography.compactName).first()
+            guard let bound else {
+                try await db.insert(into: "geography_stores").columns("geography", "store_id", "location", "bound_at")
+                    .values(
+                        SQLBind(geography.compactName), SQLBind(storeID), SQLBind(location.description),
+                        SQLBind(Timestamp.now.milliseconds))
+                    .run()
+                return
+            }
+            let boundID = try bound.decode(column: "store_id", as: String.self)
+            guard boundID != storeID else { return }
+            let resources = try await db.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("resources")
+                .where("geography", .equal, geography.compactName)
+                .first(decodingColumn: "n", as: Int.self) ?? 0
+            guard resources == 0 else {
+                throw StoreBindingMismatch(
+                    geography: geography, configured: location, bound: try bound.decode(column: "location", as: String.self))
+            }
+            try await db.update("geography_stores").set("store_id", to: storeID).set("location", to: location.description)
+                .set("bound_at", to: Timestamp.now.milliseconds)
+                .where("geography", .equal, geography.compactName).run()
         }
     }
 
@@ -172,4 +218,15 @@ public struct MasterKeyMismatch: Error, CustomStringConvertible, Sendable {
 public struct DirectoryCorrupt: Error, CustomStringConvertible, Sendable {
     public let detail: String
     public var description: String { "the directory is damaged: \(detail)" }
+}
+
+/// A node was configured with a different store for a geography than the one holding its data.
+public struct StoreBindingMismatch: Error, CustomStringConvertible, Sendable {
+    public let geography: Geography
+    public let configured: DatabaseLocation
+    public let bound: String
+    public var description: String {
+        "the data of \(geography.displayName) is in the store \(bound), but this node is configured with \(configured), a different "
+            + "store; give every node and command the same --store options (a geography's store can change only while it holds no resources)"
+    }
 }

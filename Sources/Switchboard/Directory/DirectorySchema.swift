@@ -28,6 +28,16 @@ enum DirectorySchema {
                     .column("data_key", type: .blob, .notNull)
                     .column("token_key", type: .blob, .notNull)
                     .run()
-            }
+            },
+            Migration(2, "store bindings") { db, _ in
+                // Which store holds each geography's data, so that no node can put a geography's data anywhere else.
+                try await db.create(table: "geography_stores")
+                    .column("geography", type: .text, .primaryKey(autoIncrement: false), .notNull)
+                    .column("store_id", type: .text, .notNull)
+                    .column("location", type: .text, .notNull)
+                    .column("bound_at", type: .bigint, .notNull)
+                    .run()
+                try await db.alter(table: "directory_state").column("directory_id", type: .text).run()
+            },
         ])
 }

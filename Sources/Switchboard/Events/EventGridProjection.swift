@@ -169,9 +169,13 @@ public enum EventGridProjection {
                 recipientCommunicationIdentifier: recipient, transactionId: data.transactionId, threadId: data.threadId, createTime: time(data.createTime),
                 version: data.version, time: time(data.time), removedByCommunicationIdentifier: id(data.actor), participantRemoved: participant))
         case .chatTypingIndicatorReceivedInThread:
+            // The schema models a typing notification as a message event and requires `messageId`, `type` and
+            // `messageBody`: a notification has no message, so it carries its own id (its version, a time-based
+            // number like message ids), the type `Typing` and an empty body.
             return JSONValue(encoding: AcsChatTypingIndicatorReceivedInThreadEventData(
-                transactionId: data.transactionId, threadId: data.threadId, senderCommunicationIdentifier: id(data.actor),
-                senderDisplayName: data.actorDisplayName ?? "", composeTime: time(data.time), version: data.version))
+                transactionId: data.transactionId, threadId: data.threadId, messageId: data.version.map(String.init) ?? "0",
+                senderCommunicationIdentifier: id(data.actor), senderDisplayName: data.actorDisplayName ?? "", composeTime: time(data.time),
+                type: "Typing", version: data.version, messageBody: ""))
         default:
             return nil
         }

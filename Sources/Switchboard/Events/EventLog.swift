@@ -8,11 +8,27 @@ public struct LoggedEvent: Sendable {
     public let type: String
     public let threadID: String?
     public let messageID: String?
+    /// The user whose action or content the event carries (see ``NewEvent/actor``).
+    public var actor: String? = nil
     /// The users the event is for (raw ids); real-time sessions of other users never see it.
     public let recipients: [String]
     /// The event's data as JSON (decrypted).
     public let data: Data
     public let createdAt: Timestamp
+
+    public init(
+        id: Int64, type: String, threadID: String?, messageID: String?, actor: String? = nil, recipients: [String], data: Data,
+        createdAt: Timestamp
+    ) {
+        self.id = id
+        self.type = type
+        self.threadID = threadID
+        self.messageID = messageID
+        self.actor = actor
+        self.recipients = recipients
+        self.data = data
+        self.createdAt = createdAt
+    }
 }
 
 /// An event to append.
@@ -89,7 +105,7 @@ public enum EventLog {
         after id: Int64, threads: [String]?, resource: ResourceHandle, limit: Int, in db: any SQLDatabase
     ) async throws -> [LoggedEvent] {
         if let threads, threads.isEmpty { return [] }
-        var query = db.select().columns("id", "type", "thread_id", "message_id", "recipients", "data", "created_at")
+        var query = db.select().columns("id", "type", "thread_id", "message_id", "actor", "recipients", "data", "created_at")
             .from("events")
             .where("resource_id", .equal, resource.storageID)
             .where("id", .greaterThan, id)
@@ -100,7 +116,7 @@ public enum EventLog {
     /// The events with the given ids.
     public static func events(ids: [Int64], resource: ResourceHandle, in db: any SQLDatabase) async throws -> [LoggedEvent] {
         guard !ids.isEmpty else { return [] }
-        return try await db.select().columns("id", "type", "thread_id", "message_id", "recipients", "data", "created_at")
+        return try await db.select().columns("id", "type", "thread_id", "message_id", "actor", "recipients", "data", "created_at")
             .from("events")
             .where("resource_id", .equal, resource.storageID)
             .where("id", .in, ids)
@@ -160,6 +176,7 @@ public enum EventLog {
             type: try row.decode(column: "type", as: String.self),
             threadID: try row.decode(column: "thread_id", as: String?.self),
             messageID: try row.decode(column: "message_id", as: String?.self),
+            actor: try row.decode(column: "actor", as: String?.self),
             recipients: (try? JSONDecoder().decode([String].self, from: Data(recipients.utf8))) ?? [],
             data: Data(try resource.crypto.open(sealed, field: dataField).utf8),
             createdAt: Timestamp(milliseconds: try row.decode(column: "created_at", as: Int64.self)))

@@ -202,6 +202,11 @@ public struct EventsAPI: Sendable {
         let subscription = try await subscriptions.get(name, resource: request.resource)
         let body = try request.decodeIfPresent(ReplayBody.self) ?? ReplayBody()
         let since = try Self.since(body.since, hours: body.hours)
+        guard subscription.state == .succeeded else {
+            throw APIError(
+                status: .conflict, code: "SubscriptionNotValidated",
+                message: "The event subscription has not completed its validation handshake; it receives nothing until it has.")
+        }
         let resource = request.resource
         let count = try await resource.store.transaction { db in
             var queued = 0
@@ -217,7 +222,7 @@ public struct EventsAPI: Sendable {
                         items.append(NewOutboxItem(
                             kind: WebhookHandler.kind, target: name, reference: event.id, variant: variant.key,
                             messageUUID: WebhookFanout.eventID(resource: resource, event: event.id, variant: variant.key),
-                            threadID: event.threadID, messageID: event.messageID, actor: nil,
+                            threadID: event.threadID, messageID: event.messageID, actor: event.actor,
                             maxAttempts: subscription.maxDeliveryAttempts,
                             expiresAt: Timestamp.now.adding(seconds: Int64(subscription.eventTimeToLiveInMinutes) * 60), payload: nil))
                     }
@@ -231,33 +236,49 @@ public struct EventsAPI: Sendable {
         return try JSONBody.response(["queued": count], status: .accepted)
     }
 
-    /// The resource's logged events of the last hours (at most a day), as Event Grid events.
+    struct EventsCursor: Codable {
+        /// The log id after which the next page starts.
+        var a: Int64
+    }
+
+    /// The resource's logged events of the last hours (at most a day), as Event Grid events, oldest first, in pages
+    /// (`maxPageSize`, default 100, at most 1000) linked by `nextLink`.
     @Sendable func events(_ request: APIRequest) async throws -> Response {
         let hours = request.query["hours"].flatMap(Int.init)
         let since = try Self.since(try Paging.date(request, "since"), hours: hours)
         let type = request.query["eventType"]
+        let pageSize = try Paging.pageSize(request, defaultSize: 100, maximum: 1000)
+        let start = try Paging.cursor(request, as: EventsCursor.self)?.a ?? 0
         let resource = request.resource
-        let logged = try await resource.store.read { db in
-            var all: [LoggedEvent] = []
-            var cursor: Int64 = 0
-            while true {
-                let page = try await EventLog.events(after: cursor, threads: nil, resource: resource, limit: 500, in: db)
-                guard let last = page.last else { break }
-                cursor = last.id
-                all += page.filter { $0.createdAt >= since }
-            }
-            return all
-        }
         var items: [JSONValue] = []
-        for event in logged {
-            for variant in EventGridProjection.variants(of: event) where type == nil || variant.type.rawValue.caseInsensitiveCompare(type!) == .orderedSame {
-                guard let data = EventGridProjection.data(for: variant, of: event) else { continue }
-                items.append(EventGridEnvelope.render(
-                    id: WebhookFanout.eventID(resource: resource, event: event.id, variant: variant.key), type: variant.type.rawValue,
-                    subject: variant.subject, data: data, time: event.createdAt, schema: .eventGrid, resource: resource))
+        var cursor = start
+        var exhausted = false
+        while items.count < pageSize {
+            let after = cursor
+            let page = try await resource.store.read { db in
+                try await EventLog.events(after: after, threads: nil, resource: resource, limit: 200, in: db)
+            }
+            guard !page.isEmpty else {
+                exhausted = true
+                break
+            }
+            for event in page {
+                cursor = event.id
+                guard event.createdAt >= since else { continue }
+                for variant in EventGridProjection.variants(of: event)
+                where type == nil || variant.type.rawValue.caseInsensitiveCompare(type!) == .orderedSame {
+                    guard let data = EventGridProjection.data(for: variant, of: event) else { continue }
+                    items.append(EventGridEnvelope.render(
+                        id: WebhookFanout.eventID(resource: resource, event: event.id, variant: variant.key), type: variant.type.rawValue,
+                        subject: variant.subject, data: data, time: event.createdAt, schema: .eventGrid, resource: resource))
+                }
+                // An event's variants stay on one page, so a page may run a little over its size.
+                if items.count >= pageSize { break }
             }
         }
-        return try JSONBody.response(Page(value: items, nextLink: nil))
+        let next = exhausted
+            ? nil : Paging.nextLink(request, path: "/events", cursor: EventsCursor(a: cursor), keeping: ["hours", "since", "eventType", "maxPageSize"])
+        return try JSONBody.response(Page(value: items, nextLink: next))
     }
 
     static func since(_ date: Date?, hours: Int?) throws -> Timestamp {

@@ -20,15 +20,37 @@ public struct WebhookClient: Sendable {
         public let body: Data
     }
 
+    /// How much of a reply's body is kept (a validation handshake's answer is small); the rest is read and dropped.
+    static let keptBodyBytes = 64 * 1024
+
+    /// Sends one request and reads the whole reply within `timeout`: a receiver that sends its headers and then
+    /// stalls, or streams an endless body, times out like one that never answers.
     public func send(_ method: HTTPMethod, to url: String, headers: [(String, String)], body: Data?) async throws -> Reply {
         var request = HTTPClientRequest(url: url)
         request.method = method
         request.headers.add(name: "User-Agent", value: "Switchboard-EventDelivery/1.0")
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
-        let response = try await http.execute(request, timeout: .nanoseconds(timeout.nanosecondsValue))
-        let collected = try await response.body.collect(upTo: 1 << 20)
-        return Reply(status: Int(response.status.code), headers: response.headers, body: Data(collected.readableBytesView))
+        let http = self.http
+        let timeout = self.timeout
+        let prepared = request
+        return try await withThrowingTaskGroup(of: Reply?.self) { group in
+            group.addTask {
+                let response = try await http.execute(prepared, timeout: .nanoseconds(timeout.nanosecondsValue))
+                var kept = Data()
+                for try await chunk in response.body where kept.count < Self.keptBodyBytes {
+                    kept.append(contentsOf: chunk.readableBytesView.prefix(Self.keptBodyBytes - kept.count))
+                }
+                return Reply(status: Int(response.status.code), headers: response.headers, body: kept)
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let reply = try await group.next(), let reply else { throw WebhookTimeout() }
+            return reply
+        }
     }
 
     /// `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`: lets a receiver check a delivery came from
@@ -47,4 +69,9 @@ extension Duration {
         let (seconds, attoseconds) = components
         return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
+}
+
+/// A webhook call did not complete within its time limit.
+public struct WebhookTimeout: Error, CustomStringConvertible, Sendable {
+    public var description: String { "the endpoint did not answer in time" }
 }

@@ -12,7 +12,7 @@ enum WebhookFanout {
         var items: [NewOutboxItem] = []
         for (id, event) in events {
             let logged = LoggedEvent(
-                id: id, type: event.type, threadID: event.threadID, messageID: event.messageID, recipients: event.recipients,
+                id: id, type: event.type, threadID: event.threadID, messageID: event.messageID, actor: event.actor, recipients: event.recipients,
                 data: event.data, createdAt: now)
             for variant in EventGridProjection.variants(of: logged) {
                 for subscription in subscriptions where subscription.filter.matches(type: variant.type.rawValue, subject: variant.subject) {

@@ -113,6 +113,7 @@ public struct WebhookHandler: OutboxHandler {
     }
 
     static func describe(_ error: any Error) -> String {
+        if error is WebhookTimeout { return "the endpoint did not answer in time" }
         let text = String(describing: error)
         if text.contains("deadline") || text.contains("imeout") { return "the endpoint did not answer in time" }
         if text.contains("onnect") { return "the endpoint could not be reached" }

@@ -124,10 +124,12 @@ public struct APIResponder: HTTPResponder {
         let principal: Principal
         do {
             principal = try await authenticate(request, body: body, route: route, resource: resource)
-        } catch {
-            logger.notice("authentication failed", metadata: ["reason": "\(error)"])
+        } catch let failure as AuthenticationFailure {
+            logger.notice("authentication failed", metadata: ["reason": "\(failure)"])
             throw APIError.unauthorized()
         }
+        // Anything else (a database that cannot be reached while checking revocation) is not the caller's fault
+        // and goes to `render`, which answers 503 rather than a misleading 401.
 
         let apiRequest = APIRequest(
             method: request.method, headers: request.headers, body: body, parameters: parameters, query: query,
@@ -241,11 +243,11 @@ public struct APIResponder: HTTPResponder {
         switch error {
         case let convertible as any APIErrorConvertible:
             apiError = convertible.apiError
-        case is DatabaseUnavailable:
-            logger.error("database unavailable", metadata: ["error": "\(error)"])
+        case _ where DatabaseErrorDescription.isTransient(error):
+            logger.error("database unavailable", metadata: ["error": "\(DatabaseErrorDescription.describe(error))"])
             apiError = .serviceUnavailable("A database is not reachable; retry shortly.")
         default:
-            logger.error("unexpected error", metadata: ["error.type": "\(type(of: error))", "error": "\(error)"])
+            logger.error("unexpected error", metadata: ["error.type": "\(type(of: error))", "error": "\(DatabaseErrorDescription.describe(error))"])
             apiError = .internalError(requestID: requestID)
         }
         return response(for: apiError)

@@ -25,14 +25,19 @@ public enum Paging {
         return min(size, maximum)
     }
 
-    /// `skip` from the query: 0 when absent, 400 when negative or not a number.
+    /// `skip` from the query: 0 when absent, 400 when negative or not a number. Values past ``maximumSkip`` mean the
+    /// same as ``maximumSkip`` (an empty page), so arithmetic on a skip can never overflow.
     public static func skip(_ request: APIRequest) throws -> Int {
         guard let text = request.query["skip"] else { return 0 }
         guard let skip = Int(text), skip >= 0 else {
+            if text.allSatisfy(\.isNumber), !text.isEmpty { return maximumSkip }
             throw APIError.badRequest(code: "InvalidSkip", "skip must be a non-negative integer.", target: "skip")
         }
-        return skip
+        return min(skip, maximumSkip)
     }
+
+    /// Far beyond any list a skip applies to (participants, read receipts), and far from `Int.max`.
+    public static let maximumSkip = 1 << 32
 
     /// A date-time query parameter, 400 when it is not RFC 3339.
     public static func date(_ request: APIRequest, _ name: String) throws -> Date? {

@@ -45,6 +45,10 @@ public struct IdentityService: UserTokenValidator {
             }
             let user = UserID(resourceID: resource.id, userID: UUID())
             try await IdentityStore.insert(db, resource: resource, user: user, customID: customID)
+            // Two requests with the same new customId at once: one inserted, and both answer with that identity.
+            if let customID, let existing = try await IdentityStore.find(db, resource: resource, customID: customID) {
+                return existing.user
+            }
             return user
         }
         guard let token else { return Created(user: user, token: nil) }

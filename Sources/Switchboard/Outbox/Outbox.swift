@@ -17,6 +17,20 @@ public struct OutboxItem: Sendable {
     public let payload: Data?
 }
 
+/// Where a row goes: one resource's target of one kind (a webhook subscription). A node delivers to a lane one
+/// batch after another, and to different lanes at once.
+public struct OutboxLane: Hashable, Sendable {
+    public let resourceID: String
+    public let kind: String
+    public let target: String
+
+    var key: String { "\(resourceID)\n\(kind)\n\(target)" }
+}
+
+extension OutboxItem {
+    public var lane: OutboxLane { OutboxLane(resourceID: resourceID, kind: kind, target: target) }
+}
+
 /// A row to write.
 public struct NewOutboxItem: Sendable {
     public var kind: String
@@ -70,24 +84,57 @@ public enum Outbox {
     ]
 
     /// Leases up to `limit` due rows to `owner` until `now + lease`. On PostgreSQL rows another node holds are
-    /// skipped, so several nodes share the work without attempting a row twice at once.
-    public static func claim(from database: any Database, owner: String, limit: Int, now: Timestamp, lease: Duration) async throws
-        -> [OutboxItem]
-    {
-        let leaseUntil = now.milliseconds + Int64(lease.components.seconds) * 1000
+    /// skipped, so several nodes share the work without attempting a row twice at once. Rows of the lanes in
+    /// `excluding` (targets this node is delivering to right now) are left for later.
+    public static func claim(
+        from database: any Database, owner: String, limit: Int, now: Timestamp, lease: Duration, excluding: Set<OutboxLane> = []
+    ) async throws -> [OutboxItem] {
+        let leaseUntil = now.adding(milliseconds: lease).milliseconds
         return try await database.transaction { db in
             var sql: SQLQueryString = """
                 UPDATE outbox SET lease_until = \(bind: leaseUntil), lease_owner = \(bind: owner)
                 WHERE id IN (SELECT id FROM outbox
                              WHERE state = 'pending' AND next_attempt_at <= \(bind: now.milliseconds)
                                AND (lease_until IS NULL OR lease_until < \(bind: now.milliseconds))
-                             ORDER BY next_attempt_at, id
                 """
-            sql.appendInterpolation(unsafeRaw: " LIMIT ")
+            for lane in excluding.sorted(by: { $0.key < $1.key }) {
+                sql.appendInterpolation(unsafeRaw: " AND NOT (resource_id = ")
+                sql.appendInterpolation(bind: lane.resourceID)
+                sql.appendInterpolation(unsafeRaw: " AND kind = ")
+                sql.appendInterpolation(bind: lane.kind)
+                sql.appendInterpolation(unsafeRaw: " AND target = ")
+                sql.appendInterpolation(bind: lane.target)
+                sql.appendInterpolation(unsafeRaw: ")")
+            }
+            sql.appendInterpolation(unsafeRaw: " ORDER BY next_attempt_at, id LIMIT ")
             sql.appendInterpolation(bind: limit)
             if database.engine == .postgres { sql.appendInterpolation(unsafeRaw: " FOR UPDATE SKIP LOCKED") }
             sql.appendInterpolation(unsafeRaw: ") RETURNING id, resource_id, kind, target, reference, variant, message_uuid, attempts, max_attempts, created_at, expires_at, payload")
             return try await db.raw(sql).all().map(decode).sorted { $0.id < $1.id }
+        }
+    }
+
+    /// Extends `owner`'s lease on `items` to `until`; returns the ids it still holds (all of them, unless the lease
+    /// ran out and another node took a row over).
+    public static func renewLeases(of items: [OutboxItem], owner: String, until: Timestamp, in database: any Database) async throws
+        -> Set<Int64>
+    {
+        guard !items.isEmpty else { return [] }
+        return try await database.transaction { db in
+            Set(
+                try await db.update("outbox").set("lease_until", to: until.milliseconds)
+                    .where("id", .in, items.map(\.id)).where("lease_owner", .equal, owner)
+                    .where("state", .equal, OutboxState.pending.rawValue)
+                    .returning("id").all(decodingColumn: "id", as: Int64.self))
+        }
+    }
+
+    /// Gives up `owner`'s leases on `items` (work claimed but not started), so any node can take them at once.
+    public static func release(_ items: [OutboxItem], owner: String, in database: any Database) async throws {
+        guard !items.isEmpty else { return }
+        try await database.transaction { db in
+            try await db.update("outbox").set("lease_until", to: SQLLiteral.null).set("lease_owner", to: SQLLiteral.null)
+                .where("id", .in, items.map(\.id)).where("lease_owner", .equal, owner).run()
         }
     }
 
@@ -108,19 +155,15 @@ public enum Outbox {
     }
 
     /// Records an attempt and moves the row to its next state: delivered, retried at `retryAt`, dead (with a
-    /// snapshot of what would have been sent) or dropped.
+    /// snapshot of what would have been sent) or dropped. Only the holder of the row's lease records: returns
+    /// `false`, and changes nothing, when `owner` no longer holds it (its lease ran out and another node took the
+    /// row over, whose own attempt will be recorded instead).
+    @discardableResult
     public static func record(
         _ item: OutboxItem, attempt: Attempt, outcome: OutboxState, retryAt: Timestamp?, snapshot: Data?, resource: ResourceHandle,
         owner: String, in db: any SQLDatabase
-    ) async throws {
+    ) async throws -> Bool {
         let number = item.attempts + 1
-        try await db.insert(into: "outbox_attempts")
-            .columns("outbox_id", "attempt", "resource_id", "at", "duration_ms", "status", "error", "node")
-            .values(
-                SQLBind(item.id), SQLBind(number), SQLBind(item.resourceID), SQLBind(attempt.at.milliseconds),
-                SQLBind(Int64(attempt.duration.components.seconds * 1000 + attempt.duration.components.attoseconds / 1_000_000_000_000_000)),
-                SQLBind(attempt.status), SQLBind(attempt.error), SQLBind(owner))
-            .run()
         var update = db.update("outbox")
             .set("attempts", to: number)
             .set("lease_until", to: SQLLiteral.null)
@@ -136,7 +179,18 @@ public enum Outbox {
         if let snapshot, outcome == .dead {
             update = update.set("payload", to: try resource.crypto.seal(String(decoding: snapshot, as: UTF8.self), field: payloadField))
         }
-        try await update.where("id", .equal, item.id).run()
+        let held = try await update.where("id", .equal, item.id).where("lease_owner", .equal, owner)
+            .where("attempts", .equal, item.attempts).where("state", .equal, OutboxState.pending.rawValue)
+            .returning("id").all()
+        guard !held.isEmpty else { return false }
+        try await db.insert(into: "outbox_attempts")
+            .columns("outbox_id", "attempt", "resource_id", "at", "duration_ms", "status", "error", "node")
+            .values(
+                SQLBind(item.id), SQLBind(number), SQLBind(item.resourceID), SQLBind(attempt.at.milliseconds),
+                SQLBind(Int64(attempt.duration.components.seconds * 1000 + attempt.duration.components.attoseconds / 1_000_000_000_000_000)),
+                SQLBind(attempt.status), SQLBind(attempt.error), SQLBind(owner))
+            .run()
+        return true
     }
 
     /// Removes rows carrying a deleted message's content, pending or dead.
@@ -224,7 +278,10 @@ extension Outbox {
             .set("completed_at", to: SQLLiteral.null)
             .where("resource_id", .equal, resource.storageID).where("kind", .equal, kind).where("target", .equal, target)
             .where("state", .equal, OutboxState.dead.rawValue)
-        if let messageUUIDs { query = query.where("message_uuid", .in, messageUUIDs) }
+        if let messageUUIDs {
+            guard !messageUUIDs.isEmpty else { return 0 }
+            query = query.where("message_uuid", .in, messageUUIDs)
+        }
         return try await query.returning("id").all().count
     }
 }

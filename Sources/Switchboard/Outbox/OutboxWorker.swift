@@ -41,13 +41,14 @@ public struct DeliveryResult: Sendable {
 }
 
 /// When to try again: Event Grid's schedule by default (10 s, 30 s, 1 min, 5 min, 10 min, 30 min, 1 h, 3 h, 6 h,
-/// 12 h, then daily), with ±10 % jitter so retries of a burst spread out.
+/// then every 12 h up to the time to live), with ±10 % jitter so retries of a burst spread out. The last delay
+/// repeats.
 public struct RetrySchedule: Sendable {
     public var delays: [Duration]
 
     public init(delays: [Duration] = [
         .seconds(10), .seconds(30), .seconds(60), .seconds(300), .seconds(600), .seconds(1800), .seconds(3600),
-        .seconds(10_800), .seconds(21_600), .seconds(43_200), .seconds(86_400),
+        .seconds(10_800), .seconds(21_600), .seconds(43_200),
     ]) {
         self.delays = delays.isEmpty ? [.seconds(10)] : delays
     }
@@ -99,10 +100,15 @@ public actor WorkSignal: EventNotifier {
     }
 }
 
-/// Runs outbox deliveries on this node: claims due rows from every store that holds resources, hands them to
-/// the handler of their kind in batches per target, and records what happened. Safe on several nodes (leases
-/// and `SKIP LOCKED`); after a crash, rows leased by the dead process are taken up again when this node restarts
-/// (it releases its own old leases) or when their lease runs out.
+/// Runs outbox deliveries on this node: claims due rows from every store that holds resources and delivers them
+/// lane by lane (a lane is one resource's target, such as a webhook subscription), in batches, recording every
+/// attempt. Lanes progress independently: a slow or hanging receiver holds up its own lane only, while the others
+/// are claimed and delivered around it, up to `concurrency` lanes at once.
+///
+/// Safe on several nodes: rows are leased (`SKIP LOCKED` on PostgreSQL), a lease is renewed before each batch so
+/// it outlives the delivery, and only the holder of a lease records the attempt. After a crash, rows leased by the
+/// dead process are taken up again when this node restarts (it releases its own old leases) or when their lease
+/// runs out.
 public struct OutboxWorker: Service {
     let runtime: Runtime
     let handlers: [String: any OutboxHandler]
@@ -112,10 +118,14 @@ public struct OutboxWorker: Service {
     let pollInterval: Duration
     let lease: Duration
     let concurrency: Int
+    /// Rows claimed per store and round.
+    let claimLimit: Int
 
+    /// - Parameter lease: how long a claimed row stays this node's; it must exceed the longest single delivery
+    ///   (a webhook's timeout), since it is renewed before each batch.
     public init(
         runtime: Runtime, handlers: [any OutboxHandler], owner: String, schedule: RetrySchedule, signal: WorkSignal,
-        pollInterval: Duration = .milliseconds(500), lease: Duration = .seconds(90), concurrency: Int = 16
+        pollInterval: Duration = .milliseconds(500), lease: Duration = .seconds(90), concurrency: Int = 16, claimLimit: Int = 64
     ) {
         self.runtime = runtime
         self.handlers = Dictionary(uniqueKeysWithValues: handlers.map { ($0.kind, $0) })
@@ -125,6 +135,7 @@ public struct OutboxWorker: Service {
         self.pollInterval = pollInterval
         self.lease = lease
         self.concurrency = concurrency
+        self.claimLimit = claimLimit
     }
 
     public func run() async throws {
@@ -132,10 +143,52 @@ public struct OutboxWorker: Service {
             try? await Outbox.releaseLeases(of: owner, in: store)
         }
         await cancelWhenGracefulShutdown {
+            await deliverUntilCancelled()
+        }
+        // Hand what was claimed but not finished back at once, rather than when its lease runs out.
+        for store in await stores() {
+            try? await Outbox.releaseLeases(of: owner, in: store)
+        }
+    }
+
+    enum LaneEvent: Sendable {
+        case finished(OutboxLane)
+        case wake
+    }
+
+    /// The delivery loop: claims work for free lanes whenever a lane finishes, work is signalled, or the poll
+    /// interval passes.
+    func deliverUntilCancelled() async {
+        await withTaskGroup(of: LaneEvent.self) { group in
+            var busy = Set<OutboxLane>()
+            var waking = false
             while !Task.isCancelled {
-                let worked = await pass()
-                if !worked { await signal.wait(timeout: pollInterval) }
+                if busy.count < concurrency {
+                    let lanes = await claim(excluding: busy, lanes: concurrency - busy.count)
+                    for (lane, store, items) in lanes {
+                        busy.insert(lane)
+                        group.addTask {
+                            await process(items, store: store)
+                            return .finished(lane)
+                        }
+                    }
+                    // Claimed something: there may be more, so claim again at once while lanes are free.
+                    if !lanes.isEmpty, busy.count < concurrency { continue }
+                }
+                if !waking {
+                    waking = true
+                    group.addTask {
+                        await signal.wait(timeout: pollInterval)
+                        return .wake
+                    }
+                }
+                switch await group.next() {
+                case .finished(let lane): busy.remove(lane)
+                case .wake: waking = false
+                case nil: return
+                }
             }
+            group.cancelAll()
         }
     }
 
@@ -149,93 +202,125 @@ public struct OutboxWorker: Service {
         return result
     }
 
-    /// One round over every store; returns whether anything was claimed.
-    @discardableResult
-    public func pass(now: Timestamp = .now) async -> Bool {
-        var claimed: [(any Database, [OutboxItem])] = []
-        for store in await stores() {
+    /// Claims due rows of lanes not in `busy`, grouped by lane, for at most `lanes` lanes; rows of further lanes
+    /// are released again for the next round (or another node).
+    func claim(excluding busy: Set<OutboxLane>, lanes: Int, now: Timestamp = .now) async -> [(OutboxLane, any Database, [OutboxItem])] {
+        var result: [(OutboxLane, any Database, [OutboxItem])] = []
+        for store in await stores() where result.count < lanes {
             do {
-                let items = try await Outbox.claim(from: store, owner: owner, limit: 64, now: now, lease: lease)
-                if !items.isEmpty { claimed.append((store, items)) }
-            } catch {
-                runtime.logger.error("claiming outbox work failed", metadata: ["error": "\(error)"])
-            }
-        }
-        guard !claimed.isEmpty else { return false }
-        var groups: [(any Database, [OutboxItem])] = []
-        for (store, items) in claimed {
-            let byTarget = Dictionary(grouping: items) { "\($0.resourceID)\n\($0.kind)\n\($0.target)" }
-            for key in byTarget.keys.sorted() { groups.append((store, byTarget[key]!)) }
-        }
-        await withTaskGroup(of: Void.self) { group in
-            var running = 0
-            for (store, items) in groups {
-                if running >= concurrency {
-                    await group.next()
-                    running -= 1
+                let items = try await Outbox.claim(
+                    from: store, owner: owner, limit: claimLimit, now: now, lease: lease, excluding: busy)
+                var byLane: [OutboxLane: [OutboxItem]] = [:]
+                var order: [OutboxLane] = []
+                for item in items {
+                    if byLane[item.lane] == nil { order.append(item.lane) }
+                    byLane[item.lane, default: []].append(item)
                 }
-                group.addTask { await process(items, store: store) }
-                running += 1
+                var surplus: [OutboxItem] = []
+                for lane in order {
+                    if result.count < lanes {
+                        result.append((lane, store, byLane[lane]!))
+                    } else {
+                        surplus += byLane[lane]!
+                    }
+                }
+                try await Outbox.release(surplus, owner: owner, in: store)
+            } catch {
+                runtime.logger.error("claiming outbox work failed", metadata: ["error": "\(DatabaseErrorDescription.describe(error))"])
             }
         }
-        return true
+        return result
     }
 
+    /// One round over every store, delivering what is due and waiting for it; returns whether anything was claimed.
+    /// (The service runs ``deliverUntilCancelled()``; tests and tools use this.)
+    @discardableResult
+    public func pass(now: Timestamp = .now) async -> Bool {
+        let lanes = await claim(excluding: [], lanes: Int.max, now: now)
+        await withTaskGroup(of: Void.self) { group in
+            for (_, store, items) in lanes {
+                group.addTask { await process(items, store: store) }
+            }
+        }
+        return !lanes.isEmpty
+    }
+
+    /// Delivers the claimed rows of one lane, one batch after another.
     func process(_ items: [OutboxItem], store: any Database) async {
         guard let first = items.first, let handler = handlers[first.kind], let id = UUID(uuidString: first.resourceID),
             let resource = try? await runtime.resources.handle(id: id)
-        else { return }
+        else {
+            // Its resource is being deleted (its rows go with it) or no handler knows the kind: leave the rows to
+            // their lease rather than claiming them again at once.
+            return
+        }
         var logger = runtime.logger
         logger[metadataKey: "resource"] = "\(resource.name)"
         let limit = max(1, await handler.batchLimit(target: first.target, resource: resource))
-        var start = 0
-        while start < items.count {
-            let chunk = Array(items[start..<min(start + limit, items.count)])
-            start += limit
-            let now = Timestamp.now
-            let expired = chunk.filter { $0.expiresAt <= now }
-            let live = chunk.filter { $0.expiresAt > now }
-            var outcomes: [(OutboxItem, DeliveryResult?)] = []
-            for item in expired {
-                outcomes.append((item, DeliveryResult(.reject, error: "TimeToLiveExceeded", snapshot: await handler.snapshot(item, resource: resource))))
+        var remaining = items[...]
+        while !remaining.isEmpty {
+            if Task.isCancelled {
+                try? await Outbox.release(Array(remaining), owner: owner, in: store)
+                return
             }
-            if !live.isEmpty {
-                let began = ContinuousClock.now
-                var results = await handler.deliver(live, resource: resource)
-                let elapsed = ContinuousClock.now - began
-                if results.count != live.count { results = live.map { _ in DeliveryResult(.retry, error: "no result") } }
-                for (item, result) in zip(live, results) {
-                    var result = result
-                    result.duration = elapsed
-                    outcomes.append((item, result))
-                }
-            }
-            let recorded = outcomes
+            // The lease must cover this batch's delivery; rows this node no longer holds are someone else's now.
+            let held: Set<Int64>
             do {
-                try await store.transaction { db in
-                    for (item, result) in recorded {
-                        guard let result else { continue }
-                        let (state, retryAt) = decide(item, result)
-                        // Given up because the next attempt would come after the row's time to live.
-                        let expired = state == .dead && result.disposition == .retry && item.attempts + 1 < item.maxAttempts
-                        try await Outbox.record(
-                            item,
-                            attempt: .init(
-                                at: now, duration: result.duration, status: result.status,
-                                error: expired ? "TimeToLiveExceeded" : result.error),
-                            outcome: state, retryAt: retryAt, snapshot: result.snapshot, resource: resource, owner: owner, in: db)
-                    }
-                }
+                held = try await Outbox.renewLeases(of: Array(remaining), owner: owner, until: Timestamp.now.adding(milliseconds: lease), in: store)
             } catch {
-                logger.error("recording outbox attempts failed", metadata: ["error": "\(error)"])
+                logger.error("renewing outbox leases failed", metadata: ["error": "\(DatabaseErrorDescription.describe(error))"])
+                return
             }
-            for (item, result) in outcomes {
-                guard let result else { continue }
-                let (state, _) = decide(item, result)
-                if state == .dead {
-                    logger.notice(
-                        "delivery given up", metadata: ["kind": "\(item.kind)", "target": "\(item.target)", "reason": "\(result.error ?? "rejected")"])
+            remaining = remaining.filter { held.contains($0.id) }[...]
+            let chunk = Array(remaining.prefix(limit))
+            remaining = remaining.dropFirst(chunk.count)
+            guard !chunk.isEmpty else { return }
+            await deliver(chunk, handler: handler, resource: resource, store: store, logger: logger)
+        }
+    }
+
+    func deliver(_ chunk: [OutboxItem], handler: any OutboxHandler, resource: ResourceHandle, store: any Database, logger: Logger) async {
+        let now = Timestamp.now
+        let expired = chunk.filter { $0.expiresAt <= now }
+        let live = chunk.filter { $0.expiresAt > now }
+        var outcomes: [(OutboxItem, DeliveryResult)] = []
+        for item in expired {
+            outcomes.append((item, DeliveryResult(.reject, error: "TimeToLiveExceeded", snapshot: await handler.snapshot(item, resource: resource))))
+        }
+        if !live.isEmpty {
+            let began = ContinuousClock.now
+            var results = await handler.deliver(live, resource: resource)
+            let elapsed = ContinuousClock.now - began
+            if results.count != live.count { results = live.map { _ in DeliveryResult(.retry, error: "no result") } }
+            for (item, result) in zip(live, results) {
+                var result = result
+                result.duration = elapsed
+                outcomes.append((item, result))
+            }
+        }
+        let recorded = outcomes
+        do {
+            try await store.transaction { db in
+                for (item, result) in recorded {
+                    let (state, retryAt) = decide(item, result)
+                    // Given up because the next attempt would come after the row's time to live.
+                    let expired = state == .dead && result.disposition == .retry && item.attempts + 1 < item.maxAttempts
+                    try await Outbox.record(
+                        item,
+                        attempt: .init(
+                            at: now, duration: result.duration, status: result.status,
+                            error: expired ? "TimeToLiveExceeded" : result.error),
+                        outcome: state, retryAt: retryAt, snapshot: result.snapshot, resource: resource, owner: owner, in: db)
                 }
+            }
+        } catch {
+            logger.error("recording outbox attempts failed", metadata: ["error": "\(DatabaseErrorDescription.describe(error))"])
+        }
+        for (item, result) in outcomes {
+            let (state, _) = decide(item, result)
+            if state == .dead {
+                logger.notice(
+                    "delivery given up", metadata: ["kind": "\(item.kind)", "target": "\(item.target)", "reason": "\(result.error ?? "rejected")"])
             }
         }
     }

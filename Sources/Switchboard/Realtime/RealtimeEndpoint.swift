@@ -43,27 +43,53 @@ public struct RealtimeEndpoint: Sendable {
             token = String(authorization.dropFirst(7)).trimmingCharacters(in: .whitespaces)
         }
         let since = query["since"].flatMap(Int64.init)
-        var authenticated: (ResourceHandle, AccessTokenClaims, AuthenticatedUser)?
-        if ResourceName.isValid(Substring(name)), let token, let resource = try? await resources.handle(named: name),
-            let claims = try? await resource.tokens.verify(token),
-            let user = try? await validator.validate(claims, resource: resource)
-        {
-            authenticated = (resource, claims, user)
-        }
-        let accepted = authenticated
+        let admission = await admit(resourceName: name, token: token)
         // An HTTP status cannot be chosen once an upgrade is declined (the client only sees 400), so a refused
-        // client is upgraded and then told why, with close code 4401.
+        // client is upgraded and then told why: 4401 for credentials, 4403 for a token without a chat scope, 1013
+        // (try again later) when the database cannot be reached.
         return .upgrade([:]) { inbound, outbound, context in
-            guard let (resource, claims, user) = accepted else {
-                context.logger.notice("real-time connection refused", metadata: ["reason": "authentication"])
-                let error = APIError.unauthorized()
-                try? await send(["type": JSONValue.string("error"), "error": .object(["code": .string(error.code), "message": .string(error.message)])] as [String: JSONValue], to: outbound)
-                try? await outbound.close(.unknown(4401), reason: "unauthorized")
+            let (resource, claims, user): (ResourceHandle, AccessTokenClaims, AuthenticatedUser)
+            switch admission {
+            case .accepted(let acceptedResource, let acceptedClaims, let acceptedUser):
+                (resource, claims, user) = (acceptedResource, acceptedClaims, acceptedUser)
+            case .refused(let error, let code, let reason):
+                context.logger.notice("real-time connection refused", metadata: ["reason": "\(reason)"])
+                try? await send(
+                    ["type": JSONValue.string("error"), "error": .object(["code": .string(error.code), "message": .string(error.message)])]
+                        as [String: JSONValue], to: outbound)
+                try? await outbound.close(code, reason: reason)
                 return
             }
             try await run(
                 resource: resource, user: user, claims: claims, since: since, inbound: inbound, outbound: outbound,
                 logger: context.logger)
+        }
+    }
+
+    enum Admission: Sendable {
+        case accepted(ResourceHandle, AccessTokenClaims, AuthenticatedUser)
+        case refused(APIError, WebSocketErrorCode, reason: String)
+    }
+
+    /// Checks the token of a connection attempt: the same checks as a bearer request, and a chat scope, since
+    /// everything the connection carries is chat.
+    func admit(resourceName name: String, token: String?) async -> Admission {
+        let unauthorized = Admission.refused(APIError.unauthorized(), .unknown(4401), reason: "unauthorized")
+        guard ResourceName.isValid(Substring(name)), let token else { return unauthorized }
+        do {
+            guard let resource = try await resources.handle(named: name) else { return unauthorized }
+            let claims = try await resource.tokens.verify(token)
+            let user = try await validator.validate(claims, resource: resource)
+            guard !user.scopes.isDisjoint(with: [.chat, .chatJoin, .chatJoinLimited]) else {
+                return .refused(ChatError.missingScope("use chat").apiError, .unknown(4403), reason: "forbidden")
+            }
+            return .accepted(resource, claims, user)
+        } catch is AuthenticationFailure {
+            return unauthorized
+        } catch {
+            return .refused(
+                APIError.serviceUnavailable("A database is not reachable; retry shortly."), .unknown(1013),
+                reason: "try again later")
         }
     }
 
@@ -99,7 +125,13 @@ public struct RealtimeEndpoint: Sendable {
                     if untilExpiry <= 0 { return .unknown(4401) }
                     try? await Task.sleep(for: min(revalidationInterval, .seconds(untilExpiry)))
                     if Task.isCancelled { return nil }
-                    if (try? await validator.validate(claims, resource: resource)) == nil { return .unknown(4401) }
+                    do {
+                        _ = try await validator.validate(claims, resource: resource)
+                    } catch is AuthenticationFailure {
+                        return .unknown(4401)
+                    } catch {
+                        // The database is briefly unreachable: keep the connection and check again next time.
+                    }
                 }
                 return nil
             }
@@ -126,7 +158,9 @@ public struct RealtimeEndpoint: Sendable {
                 .first(decodingColumn: "oldest", as: Int64?.self) ?? nil
             return (threads, oldest)
         }
-        if let oldest, oldest > since + 1 {
+        // The log keeps a day: a cursor from before its oldest event (or from before it was emptied) has missed
+        // events that are gone.
+        if oldest.map({ $0 > since + 1 }) ?? true {
             try await send(["type": JSONValue.string("resyncRequired"), "cursor": .number(Double(last))] as [String: JSONValue], to: outbound)
         }
         var cursor = since

@@ -93,7 +93,7 @@ public actor RealtimeHub: EventNotifier, TokenInvalidationListener {
                     try await EventLog.events(after: channel.cursor, threads: nil, resource: channel.resource, limit: 500, in: db)
                 }
             } catch {
-                logger.error("real-time delivery failed to read the event log", metadata: ["error": "\(error)"])
+                logger.error("real-time delivery failed to read the event log", metadata: ["error": "\(DatabaseErrorDescription.describe(error))"])
                 events = []
             }
             guard var current = channels[resourceID] else { return }

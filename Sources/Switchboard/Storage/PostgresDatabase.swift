@@ -26,7 +26,15 @@ public final class PostgresDatabase: Database {
         configuration.options.minimumConnections = 0
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
-        self.runner = Task { await client.run() }
+        // Detached: the pool lives until ``shutdown()``, not until the graceful shutdown of whichever service
+        // happened to open it first (PostgresClient.run() ends itself on a graceful shutdown it inherits).
+        let (started, signal) = AsyncStream.makeStream(of: Void.self)
+        self.runner = Task.detached {
+            signal.finish()
+            await client.run()
+        }
+        // Lease connections only once the pool runs (PostgresClient warns about leases before that).
+        for await _ in started {}
         // Fail now, with the server's message, rather than on the first request.
         do {
             try await client.withConnection { connection in
@@ -34,7 +42,7 @@ public final class PostgresDatabase: Database {
             }
         } catch {
             runner.cancel()
-            throw DatabaseUnavailable(location: self.location, reason: String(reflecting: error))
+            throw DatabaseUnavailable(location: self.location, reason: DatabaseErrorDescription.describe(error))
         }
     }
 
@@ -75,7 +83,7 @@ public final class PostgresDatabase: Database {
                 }
             } catch {
                 if Task.isCancelled { return }
-                logger.warning("listening for notifications failed; retrying", metadata: ["error": "\(String(reflecting: error))"])
+                logger.warning("listening for notifications failed; retrying", metadata: ["error": "\(DatabaseErrorDescription.describe(error))"])
                 try? await Task.sleep(for: .seconds(1))
             }
         }

@@ -56,6 +56,7 @@ public final class SQLiteDatabase: Database {
         "PRAGMA foreign_keys = ON",
         "PRAGMA secure_delete = ON",
         "PRAGMA synchronous = FULL",
+        "PRAGMA cache_size = -32768",
     ]
 
     public func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {

@@ -10,12 +10,16 @@ import SQLKit
 public actor StoreRegistry {
     private let configured: [Geography: DatabaseLocation]
     private let defaultDirectory: URL
+    private let directory: Directory?
     private let logger: Logger
     private var stores: [Geography: Task<any Database, any Error>] = [:]
 
-    public init(configured: [Geography: DatabaseLocation], defaultDirectory: URL, logger: Logger) {
+    /// - Parameter directory: the directory the stores belong to. A store records it on first use and refuses
+    ///   any other, and the directory records which store holds each geography and refuses any other.
+    public init(configured: [Geography: DatabaseLocation], defaultDirectory: URL, directory: Directory? = nil, logger: Logger) {
         self.configured = configured
         self.defaultDirectory = defaultDirectory
+        self.directory = directory
         self.logger = logger
     }
 
@@ -32,11 +36,14 @@ public actor StoreRegistry {
         }
         let location = location(of: geography)
         let logger = logger
+        let directory = directory
         let task = Task<any Database, any Error> {
             let database = try await DatabaseFactory.open(location, logger: logger)
             do {
                 try await Migrator.migrate(database, to: StoreSchema.schema)
-                try await Self.claim(database, for: geography)
+                let directoryID = try await directory?.identifier()
+                let storeID = try await Self.claim(database, for: geography, directoryID: directoryID)
+                try await directory?.bindStore(storeID, for: geography, location: location)
             } catch {
                 await database.shutdown()
                 throw error
@@ -69,20 +76,38 @@ public actor StoreRegistry {
         stores = [:]
     }
 
-    private static func claim(_ database: any Database, for geography: Geography) async throws {
+    /// Records `geography` (and the directory) in a new store, with a new store id, or checks the ones recorded;
+    /// returns the store's id. Several nodes may open a new store at once: each insert yields to the first writer,
+    /// and every node then compares with what was written.
+    private static func claim(_ database: any Database, for geography: Geography, directoryID: String?) async throws -> String {
         try await database.transaction { db in
-            let found = try await db.select().column("value").from("store_meta")
-                .where("key", .equal, "geography")
-                .first(decodingColumn: "value", as: String.self)
-            if let found {
-                guard found == geography.compactName else {
-                    throw StoreGeographyMismatch(location: database.location, expected: geography, found: found)
-                }
-            } else {
-                try await db.insert(into: "store_meta").columns("key", "value")
-                    .values(SQLBind("geography"), SQLBind(geography.compactName)).run()
+            var claims = [("geography", geography.compactName), ("store_id", UUID().uuidString.lowercased())]
+            if let directoryID { claims.append(("directory_id", directoryID)) }
+            for (key, value) in claims {
+                try await db.insert(into: "store_meta").columns("key", "value").values(SQLBind(key), SQLBind(value))
+                    .ignoringConflicts(with: ["key"])
+                    .run()
             }
+            let rows = try await db.select().columns("key", "value").from("store_meta").all()
+            var recorded: [String: String] = [:]
+            for row in rows { recorded[try row.decode(column: "key", as: String.self)] = try row.decode(column: "value", as: String.self) }
+            guard recorded["geography"] == geography.compactName else {
+                throw StoreGeographyMismatch(location: database.location, expected: geography, found: recorded["geography"] ?? "none")
+            }
+            if let directoryID, recorded["directory_id"] != directoryID {
+                throw StoreDirectoryMismatch(location: database.location)
+            }
+            guard let storeID = recorded["store_id"] else { throw StoreGeographyMismatch(location: database.location, expected: geography, found: "none") }
+            return storeID
         }
+    }
+}
+
+/// A store that belongs to another deployment's directory.
+public struct StoreDirectoryMismatch: Error, CustomStringConvertible, Sendable {
+    public let location: DatabaseLocation
+    public var description: String {
+        "the store \(location) belongs to another directory (another deployment); each deployment needs its own stores"
     }
 }
 

@@ -49,7 +49,7 @@ public struct MaintenanceService: Service {
                 }
             }
         } catch {
-            runtime.logger.error("maintenance pass failed", metadata: ["error": "\(error)"])
+            runtime.logger.error("maintenance pass failed", metadata: ["error": "\(DatabaseErrorDescription.describe(error))"])
         }
         return deleted
     }
@@ -59,13 +59,17 @@ public struct MaintenanceService: Service {
         while true {
             let expired = try await store.read { db in try await ChatStore.expiredThreads(db, now: now, limit: 100) }
             guard !expired.isEmpty else { return deleted }
+            var handled = 0
             for (resourceID, thread) in expired {
+                // A resource being deleted takes its threads with it; they are not this pass's to delete.
                 guard let id = UUID(uuidString: resourceID), let resource = try await runtime.resources.handle(id: id) else { continue }
                 try await chat.deleteThread(thread, by: nil, in: resource, transactionID: nil)
                 runtime.logger.info("deleted a chat thread at the end of its retention period", metadata: ["resource": "\(resource.name)"])
-                deleted += 1
+                handled += 1
             }
-            if expired.count < 100 { return deleted }
+            deleted += handled
+            // A short batch was the last; a batch with nothing this node could delete would only come back again.
+            if expired.count < 100 || handled == 0 { return deleted }
         }
     }
 }
