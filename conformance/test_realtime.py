@@ -23,6 +23,9 @@ def test_a_participant_receives_the_events_of_its_threads(server, users):
     created = listener.next()
     assert created["type"] == "chatThreadCreated"
     assert created["data"]["threadId"] == thread.id and created["data"]["properties"]["topic"] == "Lunch"
+    # Who acted is a participant, as the SDKs' real-time events carry it.
+    assert created["data"]["createdBy"]["id"]["rawId"] == alice.raw_id
+    assert created["data"]["properties"]["retentionPolicy"] == {"kind": "none"}
     ours = alice.thread(thread.id)
     sent = ours.send_message("hello", sender_display_name="Alice", metadata={"k": "v"})
     received = listener.next()
@@ -40,11 +43,14 @@ def test_a_participant_receives_the_events_of_its_threads(server, users):
     receipt = listener.next()
     assert receipt["type"] == "readReceiptReceived" and receipt["data"]["chatMessageId"] == sent.id
     ours.update_topic("Dinner")
-    assert listener.next()["type"] == "chatThreadPropertiesUpdated"
+    updated = listener.next()
+    assert updated["type"] == "chatThreadPropertiesUpdated" and updated["data"]["properties"]["topic"] == "Dinner"
+    assert updated["data"]["updatedBy"]["id"]["rawId"] == alice.raw_id
     carol = users.create()
     ours.add_participants([ChatParticipant(identifier=carol.identifier, display_name="Carol")])
     added = listener.next()
     assert added["type"] == "participantsAdded" and added["data"]["participantsAdded"][0]["id"]["rawId"] == carol.raw_id
+    assert added["data"]["addedBy"]["id"]["rawId"] == alice.raw_id
     ours.delete_message(sent.id)
     assert listener.next()["type"] == "chatMessageDeleted"
     ours.remove_participant(carol.identifier)
@@ -95,6 +101,13 @@ def test_an_invalid_token_is_refused_and_a_revoked_one_disconnected(server, user
     users.identity.revoke_tokens(alice.identifier)
     assert listener.closed.wait(20), "a revoked token's connection is closed"
     assert listener.close_code == 4401
+
+
+def test_a_token_without_a_chat_scope_is_refused(server, users):
+    caller = users.create(scopes=("voip",))
+    listener = Listener(server.url, "dev", caller.token, server.ca)
+    assert listener.closed.wait(10)
+    assert listener.close_code == 4403
 
 
 def test_a_message_sent_through_one_node_reaches_a_websocket_on_another(start_server):

@@ -15,7 +15,8 @@ class Receiver:
         self.deliveries = []          # (headers, parsed body) of every notification request
         self.validations = []         # parsed validation events
         self.options = []             # headers of OPTIONS handshakes
-        self.script = []              # per notification: (status, delay seconds); empty means 200 at once
+        self.script = []              # per notification: (status, delay seconds[, "stall"]); empty means 200 at once
+                                      # "stall" sends the status and headers, then holds the body back for the delay
         self.default_status = 200
         self.delay = 0
         receiver = self
@@ -50,7 +51,21 @@ class Receiver:
                     code = body[0]["data"]["validationCode"]
                     return self.reply(200, json.dumps({"validationResponse": code}).encode())
                 with receiver.lock:
-                    status, delay = receiver.script.pop(0) if receiver.script else (receiver.default_status, receiver.delay)
+                    step = receiver.script.pop(0) if receiver.script else (receiver.default_status, receiver.delay)
+                status, delay = step[0], step[1]
+                if len(step) > 2 and step[2] == "stall":
+                    with receiver.lock:
+                        receiver.deliveries.append({"path": self.path, "headers": dict(self.headers), "body": body, "raw": raw, "status": 0, "at": time.time()})
+                    try:
+                        self.send_response(status)
+                        self.send_header("Content-Length", "64")
+                        self.end_headers()
+                        self.wfile.flush()
+                        time.sleep(delay)
+                    except (BrokenPipeError, ConnectionResetError):
+                        pass
+                    self.close_connection = True
+                    return
                 if delay:
                     time.sleep(delay)
                 with receiver.lock:

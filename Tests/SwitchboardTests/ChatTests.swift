@@ -79,7 +79,10 @@ import Testing
             let alice = try await ChatUser.create(in: server, resource: "dev")
             let (thread, id) = try await server.test { client in
                 let thread = try await alice.createThread(client)
-                let id = try await alice.sendMessage(client, thread, "erase me", displayName: "Alice")
+                let sent = try await alice.send(
+                    client, .post, "/chat/threads/\(Self.path(thread))/messages",
+                    json: #"{"content":"erase me","senderDisplayName":"Alice","metadata":{"k":"secret"}}"#)
+                let id = try #require(sent.json["id"] as? String)
                 #expect(try await alice.send(client, .delete, "/chat/threads/\(Self.path(thread))/messages/\(id)").status == .noContent)
                 return (thread, id)
             }
@@ -89,6 +92,7 @@ import Testing
                     .where("thread_id", .equal, thread).where("id", .equal, id).first()
             }
             #expect(try row?.decode(column: "content", as: Data?.self) == nil)
+            #expect(try row?.decode(column: "metadata", as: Data?.self) == nil)
             #expect(try row?.decode(column: "sender_display_name", as: Data?.self) == nil)
             #expect(try row?.decode(column: "deleted_at", as: Int64?.self) != nil)
             let events = try await resource.store.read { db in
@@ -207,11 +211,21 @@ import Testing
                 try await db.select().column("id").from("chat_messages").where("sender", .equal, bob.id).all().count
             }
             #expect(fromBob == 0)
+            // Erased, not hidden: of the three texts sent, only Alice's still has content, metadata or a name.
+            let withContent = try await resource.store.read { db in
+                try await db.select().column("id").from("chat_messages")
+                    .where("resource_id", .equal, resource.storageID).where("type", .in, ["text", "html"])
+                    .where { $0.where("content", .isNot, SQLLiteral.null).orWhere("metadata", .isNot, SQLLiteral.null)
+                        .orWhere("sender_display_name", .isNot, SQLLiteral.null) }
+                    .all().count
+            }
+            #expect(withContent == 1)
         }
     }
 
-    @Test func scopesRestrictAsACSDocumentsThem() async throws {
-        try await TestServer.with { server in
+    @Test(arguments: TestEngine.available)
+    func scopesRestrictAsACSDocumentsThem(engine: TestEngine) async throws {
+        try await TestServer.with(engine: engine) { server in
             _ = try await server.createResource("dev", in: .unitedStates)
             let owner = try await ChatUser.create(in: server, resource: "dev")
             let joiner = try await ChatUser.create(in: server, resource: "dev", scopes: [.chatJoin])
@@ -237,8 +251,9 @@ import Testing
         }
     }
 
-    @Test func threadCreationIsIdempotentOnTheRepeatabilityRequestId() async throws {
-        try await TestServer.with { server in
+    @Test(arguments: TestEngine.available)
+    func threadCreationIsIdempotentOnTheRepeatabilityRequestId(engine: TestEngine) async throws {
+        try await TestServer.with(engine: engine) { server in
             _ = try await server.createResource("dev", in: .unitedStates)
             let alice = try await ChatUser.create(in: server, resource: "dev")
             let bob = try await ChatUser.create(in: server, resource: "dev")
@@ -257,8 +272,9 @@ import Testing
         }
     }
 
-    @Test func invalidParticipantsAreReportedWithTheirIdAsTarget() async throws {
-        try await TestServer.with { server in
+    @Test(arguments: TestEngine.available)
+    func invalidParticipantsAreReportedWithTheirIdAsTarget(engine: TestEngine) async throws {
+        try await TestServer.with(engine: engine) { server in
             _ = try await server.createResource("dev", in: .unitedStates)
             let other = try await server.createResource("other", in: .unitedStates)
             let alice = try await ChatUser.create(in: server, resource: "dev")
@@ -275,8 +291,44 @@ import Testing
         }
     }
 
-    @Test func limitsAreEnforcedWithClearErrors() async throws {
-        try await TestServer.with { server in
+    /// ACS delivers typing notifications and read receipts only in threads of up to 20 participants.
+    @Test(arguments: TestEngine.available)
+    func typingAndReadReceiptsFanOutOnlyInThreadsOfUpToTwentyParticipants(engine: TestEngine) async throws {
+        try await TestServer.with(engine: engine) { server in
+            _ = try await server.createResource("dev", in: .unitedStates)
+            let alice = try await ChatUser.create(in: server, resource: "dev")
+            var others: [ChatUser] = []
+            for _ in 0..<20 { others.append(try await ChatUser.create(in: server, resource: "dev")) }
+            let crowd = others
+            let (small, large) = try await server.test { client in
+                let small = try await alice.createThread(client, participants: crowd.prefix(19).map { $0.participant() })
+                let large = try await alice.createThread(client, participants: crowd.map { $0.participant() })
+                for thread in [small, large] {
+                    let id = try await alice.sendMessage(client, thread, "read me")
+                    let base = "/chat/threads/\(Self.path(thread))"
+                    #expect(try await alice.send(client, .post, "\(base)/typing", json: "{}").status == .ok)
+                    #expect(try await crowd[0].send(client, .post, "\(base)/readReceipts", json: #"{"chatMessageId":"\#(id)"}"#).status == .ok)
+                    // The receipt is kept either way; only its notification is limited.
+                    let receipts = try await alice.send(client, .get, "\(base)/readReceipts")
+                    #expect((receipts.json["value"] as? [Any])?.count == 1)
+                }
+                return (small, large)
+            }
+            let resource = try #require(try await server.runtime.resources.handle(named: "dev"))
+            func types(_ thread: String) async throws -> Set<String> {
+                Set(try await resource.store.read { db in
+                    try await EventLog.events(after: 0, threads: [thread], resource: resource, limit: 1000, in: db)
+                }.map(\.type))
+            }
+            let notifications: Set<String> = [ChatEventType.typingIndicatorReceived.rawValue, ChatEventType.readReceiptReceived.rawValue]
+            #expect(try await types(small).isSuperset(of: notifications), "20 participants")
+            #expect(try await types(large).isDisjoint(with: notifications), "21 participants")
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
+    func limitsAreEnforcedWithClearErrors(engine: TestEngine) async throws {
+        try await TestServer.with(engine: engine) { server in
             _ = try await server.createResource("dev", in: .unitedStates)
             let alice = try await ChatUser.create(in: server, resource: "dev")
             var others: [ChatUser] = []
@@ -308,10 +360,11 @@ import Testing
         }
     }
 
-    @Test func pagesFollowNextLinksNewestFirstWithoutGapsOrRepeats() async throws {
+    @Test(arguments: TestEngine.available)
+    func pagesFollowNextLinksNewestFirstWithoutGapsOrRepeats(engine: TestEngine) async throws {
         var configuration = ChatLimits()
         configuration.messagesPerWindow = 1000
-        try await TestServer.with { server in
+        try await TestServer.with(engine: engine) { server in
             _ = try await server.createResource("dev", in: .unitedStates)
             let alice = try await ChatUser.create(in: server, resource: "dev")
             try await server.test(chatLimits: configuration) { client in
@@ -333,6 +386,13 @@ import Testing
                 let bad = try await alice.send(client, .get, "/chat/threads", query: "&continuationToken=nonsense!")
                 #expect(bad.status == .badRequest)
                 #expect(try await alice.send(client, .get, "/chat/threads", query: "&maxPageSize=0").status == .badRequest)
+                // A skip beyond any list is an empty page, never an overflow.
+                for skip in ["9223372036854775807", "99999999999999999999999"] {
+                    let far = try await alice.send(client, .get, "/chat/threads/\(Self.path(thread))/participants", query: "&skip=\(skip)")
+                    #expect(far.status == .ok, "\(far.text)")
+                    #expect((far.json["value"] as? [Any])?.isEmpty == true)
+                    #expect(try await alice.send(client, .get, "/chat/threads/\(Self.path(thread))/readReceipts", query: "&skip=\(skip)").status == .ok)
+                }
             }
         }
     }

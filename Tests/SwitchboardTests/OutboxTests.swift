@@ -94,6 +94,58 @@ import Testing
         }
     }
 
+    /// A node whose lease ran out while it delivered (a slow receiver) does not record its attempt over the node
+    /// that took the row over: one attempt is recorded per attempt made by the lease holder.
+    @Test(arguments: TestEngine.available)
+    func onlyTheLeaseHolderRecordsAnAttempt(engine: TestEngine) async throws {
+        try await TestServer.with(engine: engine) { server in
+            _ = try await server.createResource("dev", in: .unitedStates)
+            let resource = try #require(try await server.runtime.resources.handle(named: "dev"))
+            let store = resource.store
+            try await store.transaction { db in try await Outbox.enqueue(items(1), resource: resource, in: db) }
+            let now = Timestamp.now
+            let slow = try await Outbox.claim(from: store, owner: "a", limit: 10, now: now, lease: .seconds(60))
+            let late = try await Outbox.claim(from: store, owner: "b", limit: 10, now: now.adding(seconds: 61), lease: .seconds(60))
+            #expect(slow.map(\.id) == late.map(\.id))
+            // a's lease is gone: it can neither renew it nor record.
+            #expect(try await Outbox.renewLeases(of: slow, owner: "a", until: now.adding(seconds: 120), in: store).isEmpty)
+            let attempt = Outbox.Attempt(at: now, duration: .milliseconds(5), status: 200)
+            let recordedByA = try await store.transaction { db in
+                try await Outbox.record(slow[0], attempt: attempt, outcome: .delivered, retryAt: nil, snapshot: nil, resource: resource, owner: "a", in: db)
+            }
+            let recordedByB = try await store.transaction { db in
+                try await Outbox.record(late[0], attempt: attempt, outcome: .delivered, retryAt: nil, snapshot: nil, resource: resource, owner: "b", in: db)
+            }
+            #expect(!recordedByA && recordedByB)
+            let nodes = try await store.read { db in
+                try await db.select().column("node").from("outbox_attempts").all(decodingColumn: "node", as: String.self)
+            }
+            #expect(nodes == ["b"])
+        }
+    }
+
+    /// Claims leave out the lanes a node is busy with, so a lane with a backlog does not starve the others.
+    @Test(arguments: TestEngine.available)
+    func claimsSkipBusyLanesAndReleasedRowsAreFreeAtOnce(engine: TestEngine) async throws {
+        try await TestServer.with(engine: engine) { server in
+            _ = try await server.createResource("dev", in: .unitedStates)
+            let resource = try #require(try await server.runtime.resources.handle(named: "dev"))
+            let store = resource.store
+            try await store.transaction { db in try await Outbox.enqueue(items(9), resource: resource, in: db) }
+            let busy: Set<OutboxLane> = [OutboxLane(resourceID: resource.storageID, kind: "test", target: "t0")]
+            let claimed = try await Outbox.claim(from: store, owner: "a", limit: 100, now: .now, lease: .seconds(60), excluding: busy)
+            #expect(claimed.count == 6)
+            #expect(!claimed.contains { $0.target == "t0" })
+            try await Outbox.release(claimed, owner: "a", in: store)
+            #expect(try await Outbox.claim(from: store, owner: "b", limit: 100, now: .now, lease: .seconds(60)).count == 9)
+            // Redelivering an empty list of ids redelivers nothing (and is valid SQL on both engines).
+            let none = try await store.transaction { db in
+                try await Outbox.redeliver(target: "t1", kind: "test", messageUUIDs: [], attempts: 3, timeToLive: .seconds(60), resource: resource, in: db)
+            }
+            #expect(none == 0)
+        }
+    }
+
     @Test func retryDelaysFollowTheScheduleWithJitterAndRepeatTheLast() {
         let schedule = RetrySchedule(delays: [.seconds(10), .seconds(60)])
         for _ in 0..<20 {

@@ -52,6 +52,34 @@ import Testing
         }
     }
 
+    /// A client resuming behind the day the log keeps must reload rather than silently miss events.
+    @Test func resumingBehindTheKeptLogAsksForAResync() {
+        #expect(!RealtimeEndpoint.missedTrimmedEvents(since: 0, oldestKept: 1), "from the beginning of a complete log")
+        #expect(!RealtimeEndpoint.missedTrimmedEvents(since: 41, oldestKept: 12))
+        #expect(!RealtimeEndpoint.missedTrimmedEvents(since: 41, oldestKept: 42))
+        #expect(RealtimeEndpoint.missedTrimmedEvents(since: 41, oldestKept: 43), "event 42 was trimmed")
+        #expect(RealtimeEndpoint.missedTrimmedEvents(since: 41, oldestKept: nil), "the whole log was trimmed")
+    }
+
+    @Test func actorsAreParticipantsAsTheSDKsRealtimeEventsCarryThem() throws {
+        var data = ChatEventData(threadId: "19:x@thread.v2", transactionId: nil, time: Date(timeIntervalSince1970: 1), actor: "8:acs:a_b")
+        data.actorDisplayName = "Alice"
+        data.topic = "Lunch"
+        data.threadMetadata = ["k": "v"]
+        data.retentionDays = 40
+        let event = LoggedEvent(
+            id: 3, type: ChatEventType.threadCreated.rawValue, threadID: data.threadId, messageID: nil, recipients: ["8:acs:a_b"],
+            data: try JSONBody.encoder.encode(data), createdAt: .now)
+        let message = try #require(RealtimeProjection.message(for: event, recipient: "8:acs:a_b"))
+        guard case .object(let createdBy) = message.data["createdBy"], case .object(let id) = createdBy["id"],
+            case .object(let properties) = message.data["properties"], case .object(let retention) = properties["retentionPolicy"]
+        else { Issue.record("unexpected shape: \(message.data)"); return }
+        #expect(id["rawId"] == .string("8:acs:a_b"))
+        #expect(createdBy["displayName"] == .string("Alice"))
+        #expect(properties["metadata"] == .object(["k": .string("v")]))
+        #expect(retention["deleteThreadAfterDays"] == .number(40))
+    }
+
     @Test func eventsAreProjectedWithTheSDKsRealtimeNames() throws {
         var data = ChatEventData(threadId: "19:x@thread.v2", transactionId: nil, time: Date(timeIntervalSince1970: 1), actor: "8:acs:a_b")
         data.messageId = "1"

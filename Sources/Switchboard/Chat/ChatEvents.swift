@@ -39,6 +39,8 @@ public struct ChatEventData: Codable, Sendable {
     public var version: Int64?
     public var topic: String?
     public var threadMetadata: [String: String]?
+    /// Days after creation the thread is deleted, when it has a retention policy.
+    public var retentionDays: Int?
     public var createTime: Date?
     public var participants: [Participant]?
     public var chatMessageId: String?

@@ -72,6 +72,7 @@ extension ChatService {
                 var data = ChatEventData(threadId: id, transactionId: request.transactionID, time: now.date, actor: creator)
                 data.topic = request.topic
                 data.threadMetadata = request.metadata
+                data.retentionDays = retention
                 data.createTime = now.date
                 data.version = now.milliseconds
                 data.participants = memberships.map(ChatEventData.Participant.init)
@@ -157,6 +158,7 @@ extension ChatService {
             var data = ChatEventData(threadId: id, transactionId: update.transactionID, time: now.date, actor: user.id.rawID)
             data.topic = thread.topic
             data.threadMetadata = thread.metadata
+            data.retentionDays = thread.retentionDays
             data.createTime = thread.createdAt.date
             data.version = now.milliseconds
             try await EventLog.append(

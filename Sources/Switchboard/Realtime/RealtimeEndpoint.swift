@@ -158,9 +158,7 @@ public struct RealtimeEndpoint: Sendable {
                 .first(decodingColumn: "oldest", as: Int64?.self) ?? nil
             return (threads, oldest)
         }
-        // The log keeps a day: a cursor from before its oldest event (or from before it was emptied) has missed
-        // events that are gone.
-        if oldest.map({ $0 > since + 1 }) ?? true {
+        if Self.missedTrimmedEvents(since: since, oldestKept: oldest) {
             try await send(["type": JSONValue.string("resyncRequired"), "cursor": .number(Double(last))] as [String: JSONValue], to: outbound)
         }
         var cursor = since
@@ -177,6 +175,13 @@ public struct RealtimeEndpoint: Sendable {
             }
             cursor = page.last!.id
         }
+    }
+
+    /// Whether a client resuming after `since` missed events the log no longer holds. The log keeps a day: a
+    /// cursor from before its oldest event, or any cursor behind a log that was emptied, has.
+    static func missedTrimmedEvents(since: Int64, oldestKept: Int64?) -> Bool {
+        guard let oldestKept else { return true }
+        return oldestKept > since + 1
     }
 
     func send(_ value: some Encodable, to outbound: WebSocketOutboundWriter) async throws {

@@ -30,6 +30,19 @@ enum RealtimeProjection {
                 ])
             })
         }
+        // Who acted, as the SDKs' real-time events carry it: a participant (`id` and `displayName`).
+        func actor() -> JSONValue {
+            guard let raw = data.actor else { return .null }
+            return .object(["id": identifier(raw), "displayName": data.actorDisplayName.map(JSONValue.string) ?? .null])
+        }
+        func properties() -> JSONValue {
+            var properties: [String: JSONValue] = ["topic": .string(data.topic ?? "")]
+            properties["metadata"] = .object((data.threadMetadata ?? [:]).mapValues(JSONValue.string))
+            properties["retentionPolicy"] = data.retentionDays.map {
+                .object(["kind": .string("threadCreationDate"), "deleteThreadAfterDays": .number(Double($0))])
+            } ?? .object(["kind": .string("none")])
+            return .object(properties)
+        }
         let version = JSONValue.string(String(data.version ?? 0))
         let name: String
         switch type {
@@ -52,31 +65,31 @@ enum RealtimeProjection {
             name = "chatThreadCreated"
             fields["version"] = version
             fields["createdOn"] = date(data.createTime)
-            fields["createdBy"] = identifier(data.actor)
-            fields["properties"] = .object(["topic": .string(data.topic ?? "")])
+            fields["createdBy"] = actor()
+            fields["properties"] = properties()
             fields["participants"] = participants(data.participants)
         case .threadPropertiesUpdated:
             name = "chatThreadPropertiesUpdated"
             fields["version"] = version
             fields["updatedOn"] = date(data.time)
-            fields["updatedBy"] = identifier(data.actor)
-            fields["properties"] = .object(["topic": .string(data.topic ?? "")])
+            fields["updatedBy"] = actor()
+            fields["properties"] = properties()
         case .threadDeleted:
             name = "chatThreadDeleted"
             fields["version"] = version
             fields["deletedOn"] = date(data.time)
-            fields["deletedBy"] = identifier(data.actor)
+            fields["deletedBy"] = actor()
         case .participantsAdded:
             name = "participantsAdded"
             fields["version"] = version
             fields["addedOn"] = date(data.time)
-            fields["addedBy"] = identifier(data.actor)
+            fields["addedBy"] = actor()
             fields["participantsAdded"] = participants(data.participants)
         case .participantsRemoved:
             name = "participantsRemoved"
             fields["version"] = version
             fields["removedOn"] = date(data.time)
-            fields["removedBy"] = identifier(data.actor)
+            fields["removedBy"] = actor()
             fields["participantsRemoved"] = participants(data.participants)
         case .typingIndicatorReceived:
             name = "typingIndicatorReceived"
