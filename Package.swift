@@ -98,6 +98,7 @@ let package = Package(
             dependencies: [
                 "Switchboard",
                 "SwitchboardCLI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],

@@ -34,11 +34,46 @@ public struct ConfigurationResolver {
             guard let data = FileManager.default.contents(atPath: path),
                 let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
             else { throw ConfigurationError("the configuration file \(path) is not a JSON object") }
+            try Self.validate((try? JSONDecoder().decode([String: JSONValue].self, from: data)) ?? [:], path: path)
             self.file = object
         } else if let explicitFile {
             throw ConfigurationError("the configuration file \(explicitFile) does not exist")
         } else {
             self.file = [:]
+        }
+    }
+
+    /// The keys of the configuration file and the JSON type each takes.
+    enum FileValue { case text, number, bool, stores }
+    static let fileKeys: [String: FileValue] = [
+        "host": .text, "port": .number, "publicUrl": .text, "tlsCertificate": .text, "tlsKey": .text, "insecureHttp": .bool,
+        "directory": .text, "stores": .stores, "masterKeyFile": .text, "logLevel": .text, "createDevResource": .bool,
+        "chatSendRate": .text, "webhookRetryDelays": .text, "webhookTimeout": .text,
+    ]
+
+    /// Refuses a file with keys Switchboard does not know (a typo would otherwise be ignored silently, e.g. leave a
+    /// geography on its default store) or with values of the wrong type.
+    static func validate(_ object: [String: JSONValue], path: String) throws {
+        for (key, value) in object {
+            guard let kind = fileKeys[key] else {
+                throw ConfigurationError(
+                    "the configuration file \(path) has an unknown key '\(key)'; the keys are \(fileKeys.keys.sorted().joined(separator: ", "))")
+            }
+            let fits: Bool
+            let expected: String
+            switch (kind, value) {
+            case (.text, .string): (fits, expected) = (true, "")
+            case (.text, _): (fits, expected) = (false, "a string")
+            case (.number, .number): (fits, expected) = (true, "")
+            case (.number, .string(let text)): (fits, expected) = (Int(text) != nil, "a number")
+            case (.number, _): (fits, expected) = (false, "a number")
+            case (.bool, .bool): (fits, expected) = (true, "")
+            case (.bool, _): (fits, expected) = (false, "true or false")
+            case (.stores, .object(let stores)):
+                (fits, expected) = (stores.values.allSatisfy { if case .string = $0 { true } else { false } }, #"an object of "geography": "URL" strings"#)
+            case (.stores, _): (fits, expected) = (false, #"an object of "geography": "URL" strings"#)
+            }
+            guard fits else { throw ConfigurationError("the configuration file \(path): '\(key)' must be \(expected)") }
         }
     }
 
@@ -91,8 +126,9 @@ public struct ConfigurationResolver {
                 try DatabaseLocation(parsing: url)
         }
         for entry in options.store {
-            guard let equals = entry.firstIndex(of: "=") else {
-                throw ConfigurationError("--store takes GEOGRAPHY=URL, got '\(entry)'")
+            // A URL given without its geography is refused without echoing it: it may hold a password.
+            guard let equals = entry.firstIndex(of: "="), !entry[..<equals].contains(":") else {
+                throw ConfigurationError("--store takes GEOGRAPHY=URL, got '\(DatabaseLocation.redacted(entry))'")
             }
             stores[try Geography(parsing: String(entry[..<equals]))] =
                 try DatabaseLocation(parsing: String(entry[entry.index(after: equals)...]))

@@ -50,6 +50,32 @@ import Testing
         }
     }
 
+    /// A request still running on some node while its resource is deleted can write after the purge: maintenance
+    /// removes rows whose resource the directory no longer knows, and leaves every known resource's rows alone.
+    @Test(arguments: TestEngine.available)
+    func rowsOfDeletedResourcesWrittenAfterThePurgeAreRemovedByMaintenance(engine: TestEngine) async throws {
+        try await TestServer.with(engine: engine) { server in
+            let kept = try await server.createResource("kept", in: .unitedStates)
+            let gone = try await server.runtime.administration.create(name: "gone", geography: .unitedStates)
+            let keptHandle = try #require(try await server.runtime.resources.handle(named: "kept"))
+            let goneHandle = try #require(try await server.runtime.resources.handle(named: "gone"))
+            _ = try await IdentityService().create(in: keptHandle, customID: nil, token: nil)
+            try await server.runtime.administration.delete(name: "gone")
+            // The late write of a request that looked the resource up before it was deleted.
+            _ = try await IdentityService().create(in: goneHandle, customID: nil, token: nil)
+            let store = keptHandle.store
+            func owners() async throws -> Set<String> {
+                try await store.read { db in
+                    Set(try await db.select().column("resource_id").from("identities").all(decodingColumn: "resource_id", as: String.self))
+                }
+            }
+            #expect(try await owners() == [kept.id.uuidString.lowercased(), gone.record.id.uuidString.lowercased()])
+            #expect(try await server.runtime.administration.purgeOrphans(in: store) == 1)
+            #expect(try await owners() == [kept.id.uuidString.lowercased()])
+            #expect(try await server.runtime.administration.purgeOrphans(in: store) == 0)
+        }
+    }
+
     @Test(arguments: TestEngine.available)
     func anInterruptedDeletionIsFinishedAtTheNextStart(engine: TestEngine) async throws {
         try await TestServer.with(engine: engine) { server in

@@ -144,9 +144,8 @@ public struct Directory: Sendable {
             try await db.delete(from: "resources").where("id", .equal, id.uuidString.lowercased()).run()
             try await Self.bumpRevision(db)
         }
-        if let sqlite = database as? SQLiteDatabase {
-            try await sqlite.checkpoint()
-        }
+        // The row held the only copy of the resource's sealed data key.
+        try await database.reclaimDeletedRows(in: ["resources"])
     }
 
     /// Whether the first-start set-up (the `dev` resource) has run on this directory.

@@ -85,10 +85,36 @@ public struct ResourceAdministration: Sendable {
                 try await db.delete(from: table).where("resource_id", .equal, id).run()
             }
         }
-        if let sqlite = store as? SQLiteDatabase {
-            try await sqlite.checkpoint()
-        }
+        try await store.reclaimDeletedRows(in: StoreSchema.resourceTables)
         try await directory.remove(id: record.id)
+    }
+
+    /// Deletes rows of resources the directory does not know: written by a request that was still running on some
+    /// node while its resource was being deleted. Returns how many resources' rows were removed.
+    ///
+    /// The directory is read after the store, so a resource created meanwhile (its directory row is always
+    /// written before any of its data) is never mistaken for an orphan.
+    @discardableResult
+    public func purgeOrphans(in store: any Database) async throws -> Int {
+        let found = try await store.read { db in
+            var owners = Set<String>()
+            for table in StoreSchema.resourceTables {
+                owners.formUnion(
+                    try await db.select().distinct().column("resource_id").from(table).all(decodingColumn: "resource_id", as: String.self))
+            }
+            return owners
+        }
+        guard !found.isEmpty else { return 0 }
+        let known = Set(try await directory.records().map { $0.id.uuidString.lowercased() })
+        let orphans = found.subtracting(known)
+        guard !orphans.isEmpty else { return 0 }
+        try await store.transaction { db in
+            for table in StoreSchema.resourceTables {
+                try await db.delete(from: table).where("resource_id", .in, Array(orphans)).run()
+            }
+        }
+        try await store.reclaimDeletedRows(in: StoreSchema.resourceTables)
+        return orphans.count
     }
 
     private func activeRecord(named name: String) async throws -> ResourceRecord {

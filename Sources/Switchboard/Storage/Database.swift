@@ -33,3 +33,20 @@ public protocol Database: Sendable {
 func uncancellable<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
     try await Task { try await operation() }.value
 }
+
+extension Database {
+    /// Makes rows deleted from `tables` unrecoverable from the database's files: SQLite has already overwritten them
+    /// (`secure_delete`) and moves the write-ahead log into the file; PostgreSQL vacuums the tables, since deleted
+    /// row versions stay on disk until then.
+    public func reclaimDeletedRows(in tables: [String]) async throws {
+        switch engine {
+        case .sqlite:
+            try await (self as? SQLiteDatabase)?.checkpoint()
+        case .postgres:
+            guard !tables.isEmpty else { return }
+            // VACUUM cannot run inside a transaction; `read` runs it on its own.
+            let list = tables.map { "\"\($0)\"" }.joined(separator: ", ")
+            try await read { db in try await db.raw("VACUUM \(unsafeRaw: list)").run() }
+        }
+    }
+}

@@ -88,10 +88,19 @@ public final class SQLiteDatabase: Database {
 
     /// Moves every committed page from the write-ahead log into the database file and empties the log, so that
     /// content deleted (and overwritten by `secure_delete`) does not survive in old WAL frames.
-    public func checkpoint() async throws {
-        try await writer.withResource { connection in
-            _ = try await connection.query("PRAGMA wal_checkpoint(TRUNCATE)")
+    ///
+    /// A reader in the middle of a query can keep the checkpoint from finishing (SQLite answers "busy"); it is tried
+    /// again a few times, and whatever remains is finished by the next checkpoint.
+    @discardableResult
+    public func checkpoint() async throws -> Bool {
+        for attempt in 0..<5 {
+            let busy = try await writer.withResource { connection in
+                try await connection.query("PRAGMA wal_checkpoint(TRUNCATE)").first?.column("busy")?.integer ?? 0
+            }
+            if busy == 0 { return true }
+            try await Task.sleep(for: .milliseconds(20 * (attempt + 1)))
         }
+        return false
     }
 
     public func shutdown() async {

@@ -33,6 +33,13 @@ public struct MaintenanceService: Service {
         var deleted = 0
         do {
             let geographies = Set(try await runtime.directory.records().filter { $0.state == .active }.map(\.geography))
+            for (geography, store) in await runtime.stores.openStores() {
+                let purged = try await runtime.administration.purgeOrphans(in: store)
+                if purged > 0 {
+                    runtime.logger.notice(
+                        "deleted the rows of deleted resources", metadata: ["geography": "\(geography.compactName)", "resources": "\(purged)"])
+                }
+            }
             for geography in geographies {
                 let store = try await runtime.stores.store(for: geography)
                 deleted += try await deleteExpiredThreads(in: store, now: now)
