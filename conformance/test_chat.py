@@ -130,6 +130,10 @@ def test_a_removed_participant_reads_history_up_to_removal_only(users):
         theirs.send_message("let me back in")
     assert raised.value.status_code == 403
     assert [t.id for t in bob.chat.list_chat_threads()] == [thread.id]
+    # Nothing set after the removal reaches the former participant, the topic included.
+    ours.update_topic("after bob left")
+    assert theirs.get_properties().topic == "t"
+    assert [t.topic for t in bob.chat.list_chat_threads()] == ["t"]
 
 
 def test_share_history_time_bounds_what_an_added_participant_sees(users):
@@ -225,6 +229,24 @@ def test_paging_across_many_pages(users):
     ids = [m.id for page in pages for m in page]
     assert ids[:9] == list(reversed(sent))
     assert len(ids) == len(set(ids)) == 11
+
+    # start_time keeps only what changed since then, still paged.
+    import time; time.sleep(1.1)
+    since = datetime.datetime.now(datetime.timezone.utc)
+    time.sleep(0.05)
+    later = [ours.send_message(f"later{index}").id for index in range(3)]
+    recent = [m.id for page in ours.list_messages(results_per_page=2, start_time=since).by_page() for m in page]
+    assert recent == list(reversed(later))
+
+    # Threads page too, most recently active first, each once; lastMessageReceivedOn is the last message's time.
+    others = [alice.chat.create_chat_thread(f"other {index}").chat_thread for index in range(4)]
+    thread_pages = list(alice.chat.list_chat_threads(results_per_page=2).by_page())
+    listed = [t for page in thread_pages for t in page]
+    assert len(thread_pages) == 3 and len(listed) == 5 and len({t.id for t in listed}) == 5
+    assert [t.id for t in listed] == [o.id for o in reversed(others)] + [thread.id]
+    newest = ours.get_message(later[-1])
+    item = next(t for t in listed if t.id == thread.id)
+    assert abs((item.last_message_received_on - newest.created_on).total_seconds()) < 1
 
 
 def test_retention_policy_and_thread_metadata_with_a_newer_api_version(users):

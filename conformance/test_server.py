@@ -40,6 +40,16 @@ def test_restart_reuses_everything(start_server):
     assert CommunicationIdentityClient.from_connection_string(second.connection_string).get_token(user, ["chat"]).token
 
 
+def test_a_second_server_on_the_same_data_directory_is_refused(server):
+    url = (server.data_dir / "server-url").read_text()
+    second = subprocess.run([BIN, "serve", "--data-dir", str(server.data_dir), "--port", "0"],
+                            capture_output=True, text=True, timeout=60)
+    assert second.returncode != 0 and "another switchboard serve is running" in second.stderr
+    # The running server's files are untouched and it still answers.
+    assert (server.data_dir / "server-url").read_text() == url
+    assert CommunicationIdentityClient.from_connection_string(server.connection_string).create_user()
+
+
 def test_sigterm_stops_gracefully(server):
     assert server.stop(timeout=15) == 0
     assert "Server started" in server.read_log()

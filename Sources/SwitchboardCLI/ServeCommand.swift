@@ -20,6 +20,8 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let configuration = try CommandSupport.configuration(options)
         let logger = CommandSupport.logger(level: configuration.logLevel)
+        // Held until the process ends; taken before anything in the directory is touched.
+        let lock = try ServeLock(directory: configuration.dataDirectory)
         let files = DataFiles(directory: configuration.dataDirectory)
         files.removeRunFiles()
         let runtime = try await CommandSupport.openRuntime(configuration, logger: logger)
@@ -39,6 +41,7 @@ struct ServeCommand: AsyncParsableCommand {
             throw CommandSupport.fail(DatabaseErrorDescription.describe(error))
         }
         files.removeRunFiles()
+        withExtendedLifetime(lock) {}
     }
 }
 

@@ -154,6 +154,12 @@ import Testing
                 #expect(try await bob.send(client, .get, "\(base)/participants").status == .forbidden)
                 let participants = try await alice.send(client, .get, "\(base)/participants")
                 #expect((participants.json["value"] as? [Any])?.count == 1)
+                // A topic set after the removal is news the former participant does not get, by any route.
+                #expect(try await alice.send(client, .patch, base, json: #"{"topic":"Surprise party for Bob"}"#).status == .noContent)
+                #expect(try await bob.send(client, .get, base).json["topic"] as? String == "Lunch")
+                let listed = try await bob.send(client, .get, "/chat/threads").json["value"] as? [[String: Any]]
+                #expect(listed?.first?["topic"] as? String == "Lunch")
+                #expect(try await alice.send(client, .get, base).json["topic"] as? String == "Surprise party for Bob")
                 // Added again from now on: the old window plus the new one, nothing in between.
                 #expect(try await alice.send(client, .post, "\(base)/participants/:add", json: #"{"participants":[\#(bob.participant())]}"#).status == .created)
                 _ = try await alice.sendMessage(client, thread, "welcome back")
@@ -193,7 +199,7 @@ import Testing
             let alice = try await ChatUser.create(in: server, resource: "dev")
             let bob = try await ChatUser.create(in: server, resource: "dev")
             try await server.test { client in
-                let one = try await alice.createThread(client, participants: [bob.participant()])
+                let one = try await alice.createThread(client, participants: [bob.participant("Bob Bobson")])
                 let two = try await bob.createThread(client, participants: [alice.participant()])
                 _ = try await bob.sendMessage(client, one, "bob in one")
                 _ = try await bob.sendMessage(client, two, "bob in two")
@@ -205,6 +211,12 @@ import Testing
                 #expect(try await bob.send(client, .get, "/chat/threads").status == .unauthorized)
                 let participants = try await alice.send(client, .get, "/chat/threads/\(Self.path(two))/participants")
                 #expect((participants.json["value"] as? [Any])?.count == 1)
+                // The name Bob was given stays nowhere: the participantAdded message keeps only his id.
+                let history = try await alice.messages(client, one)
+                let added = try #require(history.first { $0["type"] as? String == "participantAdded" })
+                let addedText = String(describing: added)
+                #expect(!addedText.contains("Bob Bobson"))
+                #expect(addedText.contains(bob.id))
             }
             let resource = try #require(try await server.runtime.resources.handle(named: "dev"))
             let fromBob = try await resource.store.read { db in

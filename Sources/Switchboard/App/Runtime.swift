@@ -95,17 +95,21 @@ public struct Runtime: Sendable {
             let url = URL(fileURLWithPath: path)
             try FileManager.default.createDirectory(
                 at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            // Created exclusively: if another process created the key first, use that one.
-            let descriptor = Glibc.open(path, O_CREAT | O_EXCL | O_WRONLY, 0o600)
-            if descriptor < 0 {
-                if errno == EEXIST { return (try loadMasterKey(source).0, false) }
-                throw ConfigurationError("cannot create the master key file \(path)")
-            }
+            // Written whole to a temporary file, then linked into place: link fails if another process created the
+            // key first (use that one), and nobody ever reads a half-written key.
+            let temporary = path + ".\(UUID().uuidString).tmp"
+            let descriptor = Glibc.open(temporary, O_CREAT | O_EXCL | O_WRONLY, 0o600)
+            guard descriptor >= 0 else { throw ConfigurationError("cannot create the master key file \(path)") }
+            defer { unlink(temporary) }
             let bytes = Array((key.base64 + "\n").utf8)
             let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
             fsync(descriptor)
             close(descriptor)
             guard written == bytes.count else { throw ConfigurationError("cannot write the master key file \(path)") }
+            if link(temporary, path) != 0 {
+                if errno == EEXIST { return (try loadMasterKey(source).0, false) }
+                throw ConfigurationError("cannot create the master key file \(path)")
+            }
             return (key, true)
         }
     }

@@ -101,7 +101,15 @@ extension ChatService {
     func threadProperties(_ id: String, for user: AuthenticatedUser, in resource: ResourceHandle) async throws -> ChatThreadRecord {
         try requireChat(user)
         return try await resource.store.read { db in
-            try await access(db, resource: resource, user: user, thread: id, allowingFormer: true).thread
+            let access = try await access(db, resource: resource, user: user, thread: id, allowingFormer: true)
+            var thread = access.thread
+            // A former participant sees the thread as it was when they left: a topic changed since is news to them.
+            if !access.isCurrent, let removed = access.memberships.compactMap(\.removedSequence).max(),
+                let topic = try await ChatStore.topic(db, resource: resource, thread: id, asOf: removed)
+            {
+                thread.topic = topic
+            }
+            return thread
         }
     }
 
@@ -205,16 +213,26 @@ extension ChatService {
         async throws -> (items: [ChatWire.ThreadItem], next: ThreadCursor?)
     {
         try requireChat(user)
-        let rows = try await resource.store.read { db in
-            try await ChatStore.threads(
+        let (rows, formerTopics) = try await resource.store.read { db in
+            let rows = try await ChatStore.threads(
                 db, resource: resource, user: user.id.rawID, since: since.map(Timestamp.init),
                 before: cursor.map { ($0.t, $0.i) }, limit: pageSize + 1)
+            // Threads the user left are listed with the topic they had then.
+            var topics: [String: String] = [:]
+            for row in rows.prefix(pageSize) where !row.current {
+                if let removed = row.removedSequence,
+                    let topic = try await ChatStore.topic(db, resource: resource, thread: row.thread.id, asOf: removed)
+                {
+                    topics[row.thread.id] = topic
+                }
+            }
+            return (rows, topics)
         }
         let page = rows.prefix(pageSize)
         let items = page.map { row in
             let lastSeen = row.current ? row.thread.lastMessageAt : min(row.thread.lastMessageAt, row.removedAt ?? row.thread.lastMessageAt)
             return ChatWire.ThreadItem(
-                id: row.thread.id, topic: row.thread.topic, deletedOn: row.thread.deletedAt?.date,
+                id: row.thread.id, topic: formerTopics[row.thread.id] ?? row.thread.topic, deletedOn: row.thread.deletedAt?.date,
                 lastMessageReceivedOn: lastSeen.date)
         }
         let next = rows.count > pageSize ? page.last.map { ThreadCursor(t: $0.thread.lastMessageAt.milliseconds, i: $0.thread.id) } : nil

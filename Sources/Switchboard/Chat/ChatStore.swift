@@ -111,12 +111,12 @@ enum ChatStore {
     static func threads(
         _ db: any SQLDatabase, resource: ResourceHandle, user: String, since: Timestamp?,
         before cursor: (lastMessageAt: Int64, id: String)?, limit: Int
-    ) async throws -> [(thread: ChatThreadRecord, current: Bool, removedAt: Timestamp?)] {
+    ) async throws -> [(thread: ChatThreadRecord, current: Bool, removedAt: Timestamp?, removedSequence: Int64?)] {
         var sql: SQLQueryString = """
             SELECT t.id, t.topic, t.metadata, t.created_by, t.created_at, t.deleted_at, t.retention_days, t.last_sequence,
                    t.last_message_at,
                    MIN(CASE WHEN m.removed_at IS NULL THEN 0 ELSE 1 END) AS removed,
-                   MAX(m.removed_at) AS removed_at
+                   MAX(m.removed_at) AS removed_at, MAX(m.removed_sequence) AS removed_sequence
             FROM chat_threads t JOIN chat_memberships m ON m.resource_id = t.resource_id AND m.thread_id = t.id
             WHERE t.resource_id = \(bind: resource.storageID) AND m.participant = \(bind: user)
             """
@@ -141,7 +141,8 @@ enum ChatStore {
         return try await db.raw(sql).all().map { row in
             let removed = try row.decode(column: "removed", as: Int.self) == 1
             let removedAt = try row.decode(column: "removed_at", as: Int64?.self).map { Timestamp(milliseconds: $0) }
-            return (try decodeThread(row, resource: resource), !removed, removed ? removedAt : nil)
+            let removedSequence = try row.decode(column: "removed_sequence", as: Int64?.self)
+            return (try decodeThread(row, resource: resource), !removed, removed ? removedAt : nil, removed ? removedSequence : nil)
         }
     }
 
@@ -258,6 +259,16 @@ enum ChatStore {
         try await db.select().columns(messageColumns).from("chat_messages")
             .where("resource_id", .equal, resource.storageID).where("thread_id", .equal, thread).where("id", .equal, id)
             .first().map { try decodeMessage($0, resource: resource) }
+    }
+
+    /// The topic the thread had at `sequence`: set by the newest `topicUpdated` message up to it (thread creation
+    /// writes the first). `nil` when there is none (a thread from before that message existed).
+    static func topic(_ db: any SQLDatabase, resource: ResourceHandle, thread: String, asOf sequence: Int64) async throws -> String? {
+        try await db.select().columns(messageColumns).from("chat_messages")
+            .where("resource_id", .equal, resource.storageID).where("thread_id", .equal, thread)
+            .where("type", .equal, "topicUpdated").where("sequence", .lessThanOrEqual, sequence)
+            .orderBy("sequence", .descending).limit(1)
+            .first().flatMap { try decodeMessage($0, resource: resource).content?.topic }
     }
 
     /// The page of messages `participant` may see, newest first: those after `since` (by last change) and below
@@ -381,6 +392,38 @@ enum ChatStore {
     }
 
     // MARK: Identity deletion
+
+    /// Removes the display name and metadata a participant was given from the `participantAdded` and
+    /// `participantRemoved` messages of every thread it took part in; the messages keep their place and the
+    /// participant's id.
+    static func scrubParticipantFromSystemMessages(_ db: any SQLDatabase, resource: ResourceHandle, participant: String) async throws {
+        let threads = try await db.select().distinct().column("thread_id").from("chat_memberships")
+            .where("resource_id", .equal, resource.storageID).where("participant", .equal, participant)
+            .all(decodingColumn: "thread_id", as: String.self)
+        for thread in threads {
+            let rows = try await db.select().columns(messageColumns).from("chat_messages")
+                .where("resource_id", .equal, resource.storageID).where("thread_id", .equal, thread)
+                .where("type", .in, ["participantAdded", "participantRemoved"])
+                .all()
+            for row in rows {
+                var message = try decodeMessage(row, resource: resource)
+                guard var content = message.content, var participants = content.participants,
+                    participants.contains(where: { $0.communicationIdentifier.resolvedRawID == participant })
+                else { continue }
+                for index in participants.indices where participants[index].communicationIdentifier.resolvedRawID == participant {
+                    participants[index].displayName = nil
+                    participants[index].metadata = nil
+                }
+                content.participants = participants
+                message.content = content
+                try await db.update("chat_messages")
+                    .set("content", to: try sealJSON(message.content, resource: resource, field: contentField))
+                    .where("resource_id", .equal, resource.storageID).where("thread_id", .equal, thread)
+                    .where("id", .equal, message.id)
+                    .run()
+            }
+        }
+    }
 
     static func removeParticipantEverywhere(_ db: any SQLDatabase, resource: ResourceHandle, participant: String) async throws {
         try await db.delete(from: "chat_read_receipts").where("resource_id", .equal, resource.storageID)
