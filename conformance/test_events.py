@@ -205,6 +205,18 @@ def test_a_failed_handshake_refuses_the_subscription(server):
         receiver.close()
 
 
+def test_an_operator_can_keep_webhooks_off_private_networks(start_server, receiver):
+    server = start_server(extra_args=["--webhook-deny-private-networks"])
+    refused = subscribe(server, "inside", receiver.url)
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "WebhookValidationFailed"
+    assert "loopback" in refused.json()["error"]["message"]
+    assert receiver.validations == [], "the private endpoint was never called"
+    # Link-local addresses (cloud metadata) are refused whatever the setting.
+    default = start_server("default")
+    metadata = subscribe(default, "metadata", "http://169.254.169.254/latest/meta-data")
+    assert metadata.status_code == 400 and "link-local" in metadata.json()["error"]["message"]
+
+
 def test_filters_deliver_only_what_matches(server, receiver):
     users = Users(server.connection_string)
     alice = users.create()

@@ -13,7 +13,7 @@ import Switchboard
 ///   "directory": "postgres://switchboard@db/directory",
 ///   "stores": { "europe": "postgres://switchboard@db-eu/switchboard", "unitedstates": "sqlite:///var/lib/sb/us.sqlite" },
 ///   "masterKeyFile": "/etc/switchboard/master.key", "logLevel": "info", "createDevResource": true,
-///   "chatSendRate": "10/10", "webhookRetryDelays": "10s,30s,1m", "webhookTimeout": "30s" }
+///   "chatSendRate": "10/10", "webhookRetryDelays": "10s,30s,1m", "webhookTimeout": "30s", "webhookDenyPrivateNetworks": true }
 /// ```
 public struct ConfigurationResolver {
     let options: SwitchboardOptions
@@ -48,7 +48,7 @@ public struct ConfigurationResolver {
     static let fileKeys: [String: FileValue] = [
         "host": .text, "port": .number, "publicUrl": .text, "tlsCertificate": .text, "tlsKey": .text, "insecureHttp": .bool,
         "directory": .text, "stores": .stores, "masterKeyFile": .text, "logLevel": .text, "createDevResource": .bool,
-        "chatSendRate": .text, "webhookRetryDelays": .text, "webhookTimeout": .text,
+        "chatSendRate": .text, "webhookRetryDelays": .text, "webhookTimeout": .text, "webhookDenyPrivateNetworks": .bool,
     ]
 
     /// Refuses a file with keys Switchboard does not know (a typo would otherwise be ignored silently, e.g. leave a
@@ -179,6 +179,9 @@ public struct ConfigurationResolver {
         configuration.chatLimits = chatLimits
         configuration.webhookRetrySchedule = schedule
         configuration.webhookTimeout = timeout
+        configuration.webhookAddresses = WebhookAddressPolicy(
+            denyPrivateNetworks: bool(
+                options.webhookDenyPrivateNetworks, env: "SWITCHBOARD_WEBHOOK_DENY_PRIVATE_NETWORKS", key: "webhookDenyPrivateNetworks"))
         return configuration
     }
 

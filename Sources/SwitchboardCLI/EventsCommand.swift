@@ -87,7 +87,7 @@ struct EventsCommand: AsyncParsableCommand {
                 guard let handle = try await runtime.resources.handle(named: name) else {
                     throw ResourceAdministrationError.notFound(name)
                 }
-                let service = EventSubscriptionService(client: WebhookClient(http: http, timeout: runtime.configuration.webhookTimeout))
+                let service = EventSubscriptionService(client: WebhookClient(http: http, timeout: runtime.configuration.webhookTimeout, addresses: runtime.configuration.webhookAddresses))
                 try await body(service, handle, ResourceCommand.baseURL(runtime.configuration))
             }
         } catch {
@@ -112,7 +112,7 @@ struct EventsCommand: AsyncParsableCommand {
         let rows = subscriptions.map {
             Row(
                 name: $0.name, endpointBaseUrl: $0.endpointBaseURL, eventDeliverySchema: $0.schema.rawValue,
-                provisioningState: $0.state.rawValue, includedEventTypes: $0.filter.includedEventTypes,
+                provisioningState: $0.provisioningState(), includedEventTypes: $0.filter.includedEventTypes,
                 maxDeliveryAttempts: $0.maxDeliveryAttempts, eventTimeToLiveInMinutes: $0.eventTimeToLiveInMinutes,
                 maxEventsPerBatch: $0.maxEventsPerBatch, signingSecret: $0.signingSecret)
         }

@@ -49,6 +49,9 @@ public struct SwitchboardOptions: ParsableArguments, Sendable {
     @Option(name: .long, help: "How long a webhook endpoint has to answer, e.g. 30s (default 30s; env SWITCHBOARD_WEBHOOK_TIMEOUT).")
     var webhookTimeout: String?
 
+    @Flag(name: .long, help: "Call webhook endpoints on public addresses only, never loopback or private networks (env SWITCHBOARD_WEBHOOK_DENY_PRIVATE_NETWORKS=1). Link-local addresses are always refused.")
+    var webhookDenyPrivateNetworks = false
+
     @Option(name: .long, help: "Messages a chat thread accepts per window, as MESSAGES/SECONDS (default 10/10, as ACS; env SWITCHBOARD_CHAT_SEND_RATE).")
     var chatSendRate: String?
 }

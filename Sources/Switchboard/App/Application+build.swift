@@ -33,7 +33,7 @@ public func buildApplication(
     var outboundConfiguration = HTTPClient.Configuration(redirectConfiguration: .disallow)
     outboundConfiguration.timeout.connect = .seconds(min(5, max(1, configuration.webhookTimeout.components.seconds)))
     let outbound = HTTPClient(eventLoopGroupProvider: .singleton, configuration: outboundConfiguration)
-    let webhooks = WebhookClient(http: outbound, timeout: configuration.webhookTimeout)
+    let webhooks = WebhookClient(http: outbound, timeout: configuration.webhookTimeout, addresses: configuration.webhookAddresses)
     let subscriptions = EventSubscriptionService(client: webhooks)
     let identities = IdentityService(deletionHooks: [ChatIdentityDeletion()], invalidationListeners: [hub])
     let chat = ChatService(limits: configuration.chatLimits, notifier: CompositeNotifier([hub, work]))

@@ -40,6 +40,8 @@ public struct ServerConfiguration: Sendable {
     public var webhookRetrySchedule = RetrySchedule()
     /// How long a webhook endpoint has to answer.
     public var webhookTimeout: Duration = .seconds(30)
+    /// Which addresses webhook endpoints may have.
+    public var webhookAddresses = WebhookAddressPolicy()
 
     public init(
         dataDirectory: URL, host: String = "127.0.0.1", port: Int = 8443, tls: TLSMode = .development,

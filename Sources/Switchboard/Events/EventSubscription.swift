@@ -15,6 +15,24 @@ public struct EventSubscription: Sendable, Equatable {
         case awaitingManualAction = "AwaitingManualAction"
     }
 
+    /// How long the validation URL of a manual handshake works, as Event Grid's (10 minutes); after that the
+    /// subscription shows `Failed` and must be created again.
+    public static let manualValidationWindow: Int64 = 10 * 60
+
+    /// Whether the validation URL still works at `now`.
+    public func acceptsManualValidation(at now: Timestamp = .now) -> Bool {
+        state == .awaitingManualAction && now.milliseconds - updatedAt.milliseconds <= Self.manualValidationWindow * 1000
+    }
+
+    /// Event Grid's `provisioningState`: `Succeeded`, `AwaitingManualAction` while the validation URL works, then
+    /// `Failed`.
+    public func provisioningState(at now: Timestamp = .now) -> String {
+        switch state {
+        case .succeeded: "Succeeded"
+        case .awaitingManualAction: acceptsManualValidation(at: now) ? "AwaitingManualAction" : "Failed"
+        }
+    }
+
     public struct Filter: Sendable, Equatable {
         public var includedEventTypes: [String]?
         public var subjectBeginsWith: String?

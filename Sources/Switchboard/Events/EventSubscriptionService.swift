@@ -132,6 +132,7 @@ public struct EventSubscriptionService: Sendable {
     public func validateManually(_ name: String, code: String, resource: ResourceHandle) async throws -> Bool {
         try await resource.store.transaction { db in
             guard let subscription = try await EventSubscriptionStore.find(name, resource: resource, in: db),
+                subscription.acceptsManualValidation(),
                 let expected = subscription.validationCode,
                 HMACAuthenticator.constantTimeEqual(expected, code)
             else { return false }

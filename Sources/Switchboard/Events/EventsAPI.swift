@@ -75,7 +75,7 @@ public struct EventsAPI: Sendable {
             "type": .string("Microsoft.EventGrid/eventSubscriptions"),
             "properties": .object([
                 "topic": .string(topic),
-                "provisioningState": .string(subscription.state.rawValue),
+                "provisioningState": .string(subscription.provisioningState()),
                 "destination": .object([
                     "endpointType": .string("WebHook"),
                     "properties": .object([

@@ -8,10 +8,12 @@ import NIOHTTP1
 public struct WebhookClient: Sendable {
     let http: HTTPClient
     let timeout: Duration
+    let addresses: WebhookAddressPolicy
 
-    public init(http: HTTPClient, timeout: Duration = .seconds(30)) {
+    public init(http: HTTPClient, timeout: Duration = .seconds(30), addresses: WebhookAddressPolicy = .init()) {
         self.http = http
         self.timeout = timeout
+        self.addresses = addresses
     }
 
     public struct Reply: Sendable {
@@ -26,6 +28,8 @@ public struct WebhookClient: Sendable {
     /// Sends one request and reads the whole reply within `timeout`: a receiver that sends its headers and then
     /// stalls, or streams an endless body, times out like one that never answers.
     public func send(_ method: HTTPMethod, to url: String, headers: [(String, String)], body: Data?) async throws -> Reply {
+        guard let host = URL(string: url)?.host, !host.isEmpty else { throw WebhookAddressRefused(reason: "the endpoint URL has no host") }
+        try await addresses.check(host: host)
         var request = HTTPClientRequest(url: url)
         request.method = method
         request.headers.add(name: "User-Agent", value: "Switchboard-EventDelivery/1.0")

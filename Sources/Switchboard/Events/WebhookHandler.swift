@@ -101,6 +101,9 @@ public struct WebhookHandler: OutboxHandler {
             } else {
                 outcome = DeliveryResult(.retry, status: reply.status, error: "the endpoint answered \(reply.status)")
             }
+        } catch let refused as WebhookAddressRefused {
+            // Not a passing failure: the endpoint will not be called while the policy stands.
+            outcome = DeliveryResult(.reject, error: refused.reason)
         } catch {
             outcome = DeliveryResult(.retry, error: Self.describe(error))
         }
@@ -114,6 +117,7 @@ public struct WebhookHandler: OutboxHandler {
 
     static func describe(_ error: any Error) -> String {
         if error is WebhookTimeout { return "the endpoint did not answer in time" }
+        if let refused = error as? WebhookAddressRefused { return refused.reason }
         let text = String(describing: error)
         if text.contains("deadline") || text.contains("imeout") { return "the endpoint did not answer in time" }
         if text.contains("onnect") { return "the endpoint could not be reached" }
