@@ -28,9 +28,12 @@ SCHEMA = json.loads(SCHEMA_PATH.read_text()) if SCHEMA_PATH.exists() else None
 FAST = ["--webhook-retry-delays", "1s", "--webhook-timeout", "2s"]
 
 
-def subscribe(server, name, url, schema="EventGridSchema", types=None, begins=None, attempts=30, ttl=1440, batch=1, connection_string=None):
+def subscribe(server, name, url, schema="EventGridSchema", types=None, begins=None, attempts=30, ttl=1440, batch=1, connection_string=None, batch_kb=None):
+    destination = {"endpointUrl": url, "maxEventsPerBatch": batch}
+    if batch_kb is not None:
+        destination["preferredBatchSizeInKilobytes"] = batch_kb
     body = {"properties": {
-        "destination": {"endpointType": "WebHook", "properties": {"endpointUrl": url, "maxEventsPerBatch": batch}},
+        "destination": {"endpointType": "WebHook", "properties": destination},
         "filter": {k: v for k, v in {"includedEventTypes": types, "subjectBeginsWith": begins}.items() if v is not None},
         "eventDeliverySchema": schema,
         "retryPolicy": {"maxDeliveryAttempts": attempts, "eventTimeToLiveInMinutes": ttl}}}
@@ -373,3 +376,22 @@ def test_batches_carry_several_events(start_server, receiver):
     receiver.wait_for(lambda: len(receiver.events()) == 8, timeout=30)
     sizes = [len(d["body"]) for d in receiver.deliveries]
     assert max(sizes) > 1 and sum(sizes) == 8
+
+
+def test_batches_end_at_the_preferred_size(start_server, receiver):
+    server = start_server(extra_args=FAST)
+    created = subscribe(server, "sized", receiver.url, types=["Microsoft.Communication.ChatMessageReceivedInThread"], batch=10, batch_kb=2)
+    assert created.status_code == 201
+    assert created.json()["properties"]["destination"]["properties"]["preferredBatchSizeInKilobytes"] == 2
+    receiver.delay = 1
+    users = Users(server.connection_string)
+    alice = users.create()
+    thread = alice.thread(alice.chat.create_chat_thread("sized").chat_thread.id)
+    sent = [thread.send_message("x" * 600 + f" {index}").id for index in range(8)]
+    receiver.wait_for(lambda: len(receiver.events()) == 8, timeout=40)
+    # Every batch fits in 2 KB unless it is a single event; nothing is lost or repeated, and order is kept.
+    for delivery in receiver.deliveries:
+        assert len(delivery["raw"]) <= 2048 or len(delivery["body"]) == 1
+    assert [e["data"]["messageId"] for e in receiver.events()] == sent
+    assert all(d["headers"]["aeg-delivery-count"] == "0" for d in receiver.deliveries)
+    assert subscribe(server, "too-big", receiver.url, batch_kb=2048).status_code == 400

@@ -86,12 +86,14 @@ struct Bench: AsyncParsableCommand {
         // 2. Listing a thread of `listThreadSize` messages.
         let big = try await client.createThread(token: users[0].token, topic: "big", participants: [])
         let fillers = min(senders, 16)
-        let per = listThreadSize / fillers
         let owner = users[0].token
+        let total = listThreadSize
         try await withThrowingTaskGroup(of: Void.self) { group in
             for filler in 0..<fillers {
+                // The first fillers send one more when the size does not divide evenly: exactly `total` in all.
+                let count = total / fillers + (filler < total % fillers ? 1 : 0)
                 group.addTask {
-                    for n in 0..<per { try await client.sendMessage(token: owner, thread: big, content: "filler \(filler)-\(n)") }
+                    for n in 0..<count { try await client.sendMessage(token: owner, thread: big, content: "filler \(filler)-\(n)") }
                 }
             }
             try await group.waitForAll()
@@ -102,19 +104,19 @@ struct Bench: AsyncParsableCommand {
             _ = try await client.listMessages(token: users[0].token, thread: big, pageSize: 100)
             firstPage.append(ContinuousClock.now - begin)
         }
-        say("- list (thread of \(per * fillers) messages, first page of 100): latency \(firstPage.summary)")
+        say("- list (thread of \(total) messages, first page of 100): latency \(firstPage.summary)")
         var pages = Samples()
         var next: String?
-        var total = 0
+        var walked = 0
         let walkStart = ContinuousClock.now
         repeat {
             let begin = ContinuousClock.now
             let page = try await client.listMessages(token: users[0].token, thread: big, pageSize: 100, nextLink: next)
             pages.append(ContinuousClock.now - begin)
-            total += page.count
+            walked += page.count
             next = page.next
         } while next != nil
-        say("- list (every page of 100, \(total) messages): \(Samples.ms(ContinuousClock.now - walkStart)) ms in all; per page \(pages.summary)")
+        say("- list (every page of 100, \(walked) messages): \(Samples.ms(ContinuousClock.now - walkStart)) ms in all; per page \(pages.summary)")
 
         // 3. Send → WebSocket delivery.
         let receiver = users[1]
@@ -169,14 +171,15 @@ struct Bench: AsyncParsableCommand {
             let content = "delivery \(n)"
             let begin = ContinuousClock.now
             try await client.sendMessage(token: sender.token, thread: thread, content: content)
+            var arrived = false
             while let (text, at) = await arrivalIterator.next() {
                 if text == content {
                     samples.append(at - begin)
+                    arrived = true
                     break
                 }
             }
-            // Stay inside the server's per-thread send rate if it is the default.
-            _ = n
+            guard arrived else { throw BenchError("the WebSocket closed after \(n) of \(deliveries) deliveries") }
         }
         socket.cancel()
         return samples

@@ -76,6 +76,9 @@ public struct EventSubscription: Sendable, Equatable {
     public var maxDeliveryAttempts: Int
     public var eventTimeToLiveInMinutes: Int
     public var maxEventsPerBatch: Int
+    /// The most a batch may weigh, as Event Grid's `preferredBatchSizeInKilobytes`: a batch ends at
+    /// `maxEventsPerBatch` events or at this size, whichever comes first (one event always goes).
+    public var preferredBatchSizeInKilobytes: Int = 64
     public var state: State
     public var validationCode: String?
     /// The key of the `X-Switchboard-Signature` header on every delivery.

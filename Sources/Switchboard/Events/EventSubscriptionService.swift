@@ -19,10 +19,12 @@ public struct EventSubscriptionService: Sendable {
         public var maxDeliveryAttempts: Int
         public var eventTimeToLiveInMinutes: Int
         public var maxEventsPerBatch: Int
+        public var preferredBatchSizeInKilobytes: Int
 
         public init(
             endpointURL: String, schema: EventSubscription.DeliverySchema = .eventGrid, filter: EventSubscription.Filter = .init(),
-            maxDeliveryAttempts: Int = 30, eventTimeToLiveInMinutes: Int = 1440, maxEventsPerBatch: Int = 1
+            maxDeliveryAttempts: Int = 30, eventTimeToLiveInMinutes: Int = 1440, maxEventsPerBatch: Int = 1,
+            preferredBatchSizeInKilobytes: Int = 64
         ) {
             self.endpointURL = endpointURL
             self.schema = schema
@@ -30,6 +32,7 @@ public struct EventSubscriptionService: Sendable {
             self.maxDeliveryAttempts = maxDeliveryAttempts
             self.eventTimeToLiveInMinutes = eventTimeToLiveInMinutes
             self.maxEventsPerBatch = maxEventsPerBatch
+            self.preferredBatchSizeInKilobytes = preferredBatchSizeInKilobytes
         }
 
         func validate() throws(EventsError) {
@@ -49,6 +52,11 @@ public struct EventSubscriptionService: Sendable {
             }
             guard (1...5000).contains(maxEventsPerBatch) else {
                 throw .invalid(message: "maxEventsPerBatch must be between 1 and 5000.", target: "properties.destination.properties.maxEventsPerBatch")
+            }
+            guard (1...1024).contains(preferredBatchSizeInKilobytes) else {
+                throw .invalid(
+                    message: "preferredBatchSizeInKilobytes must be between 1 and 1024.",
+                    target: "properties.destination.properties.preferredBatchSizeInKilobytes")
             }
         }
     }
@@ -70,6 +78,7 @@ public struct EventSubscriptionService: Sendable {
             maxEventsPerBatch: request.maxEventsPerBatch, state: existing?.state ?? .awaitingManualAction,
             validationCode: existing?.validationCode, signingSecret: existing?.signingSecret ?? Self.newSecret(),
             createdAt: existing?.createdAt ?? now, updatedAt: now)
+        subscription.preferredBatchSizeInKilobytes = request.preferredBatchSizeInKilobytes
         if existing == nil || existing?.endpointURL != request.endpointURL || existing?.schema != request.schema || existing?.state != .succeeded {
             subscription.validationCode = Self.newSecret()
             subscription.state = try await handshake(subscription, resource: resource, serverURL: serverURL)

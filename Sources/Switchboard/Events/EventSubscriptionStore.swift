@@ -15,7 +15,7 @@ enum EventSubscriptionStore {
             .columns(
                 "resource_id", "name", "endpoint_url", "endpoint_base_url", "delivery_schema", "included_types", "subject_begins_with",
                 "subject_ends_with", "subject_case_sensitive", "max_attempts", "ttl_minutes", "max_events_per_batch", "state",
-                "validation_code", "signing_secret", "created_at", "updated_at")
+                "validation_code", "signing_secret", "created_at", "updated_at", "preferred_batch_kb")
             .values(
                 SQLBind(resource.storageID), SQLBind(subscription.name),
                 SQLBind(try resource.crypto.seal(subscription.endpointURL, field: urlField)), SQLBind(subscription.endpointBaseURL),
@@ -24,7 +24,8 @@ enum EventSubscriptionStore {
                 SQLBind(subscription.maxDeliveryAttempts), SQLBind(subscription.eventTimeToLiveInMinutes),
                 SQLBind(subscription.maxEventsPerBatch), SQLBind(subscription.state.rawValue), SQLBind(subscription.validationCode),
                 SQLBind(try resource.crypto.seal(subscription.signingSecret, field: secretField)),
-                SQLBind(subscription.createdAt.milliseconds), SQLBind(subscription.updatedAt.milliseconds))
+                SQLBind(subscription.createdAt.milliseconds), SQLBind(subscription.updatedAt.milliseconds),
+                SQLBind(subscription.preferredBatchSizeInKilobytes))
             .run()
     }
 
@@ -53,7 +54,7 @@ enum EventSubscriptionStore {
 
     static func decode(_ row: any SQLRow, resource: ResourceHandle) throws -> EventSubscription {
         let types = try row.decode(column: "included_types", as: String?.self)
-        return EventSubscription(
+        var subscription = EventSubscription(
             name: try row.decode(column: "name", as: String.self),
             endpointURL: try resource.crypto.open(try row.decode(column: "endpoint_url", as: Data.self), field: urlField),
             schema: EventSubscription.DeliverySchema(rawValue: try row.decode(column: "delivery_schema", as: String.self)) ?? .eventGrid,
@@ -70,5 +71,7 @@ enum EventSubscriptionStore {
             signingSecret: try resource.crypto.open(try row.decode(column: "signing_secret", as: Data.self), field: secretField),
             createdAt: Timestamp(milliseconds: try row.decode(column: "created_at", as: Int64.self)),
             updatedAt: Timestamp(milliseconds: try row.decode(column: "updated_at", as: Int64.self)))
+        subscription.preferredBatchSizeInKilobytes = try row.decode(column: "preferred_batch_kb", as: Int.self)
+        return subscription
     }
 }

@@ -81,7 +81,7 @@ public struct EventsAPI: Sendable {
                     "properties": .object([
                         "endpointBaseUrl": .string(subscription.endpointBaseURL),
                         "maxEventsPerBatch": .number(Double(subscription.maxEventsPerBatch)),
-                        "preferredBatchSizeInKilobytes": .number(64),
+                        "preferredBatchSizeInKilobytes": .number(Double(subscription.preferredBatchSizeInKilobytes)),
                     ]),
                 ]),
                 "filter": .object(filter),
@@ -121,7 +121,8 @@ public struct EventsAPI: Sendable {
                 subjectEndsWith: properties.filter?.subjectEndsWith, isSubjectCaseSensitive: properties.filter?.isSubjectCaseSensitive ?? false),
             maxDeliveryAttempts: properties.retryPolicy?.maxDeliveryAttempts ?? 30,
             eventTimeToLiveInMinutes: properties.retryPolicy?.eventTimeToLiveInMinutes ?? 1440,
-            maxEventsPerBatch: properties.destination.properties.maxEventsPerBatch ?? 1)
+            maxEventsPerBatch: properties.destination.properties.maxEventsPerBatch ?? 1,
+            preferredBatchSizeInKilobytes: properties.destination.properties.preferredBatchSizeInKilobytes ?? 64)
         let serverURL = String(request.endpoint.dropLast(request.resource.name.count + 1))
         let (subscription, created) = try await subscriptions.createOrUpdate(
             request.parameter("name"), parsed, resource: request.resource, serverURL: serverURL)

@@ -62,8 +62,20 @@ public struct WebhookHandler: OutboxHandler {
             return items.map { _ in DeliveryResult(.retry, error: "the subscription awaits validation") }
         }
         var results = Array(repeating: DeliveryResult(.drop, error: "the event's content was deleted"), count: items.count)
-        let sendable = rendered.enumerated().compactMap { index, pair in pair.0.map { (index, $0) } }
+        var sendable = rendered.enumerated().compactMap { index, pair in pair.0.map { (index, $0) } }
         guard !sendable.isEmpty else { return results }
+        // The batch ends at the subscription's preferred size (the first event always goes); the rest is deferred
+        // to the next batch without counting an attempt.
+        let budget = subscription.preferredBatchSizeInKilobytes * 1024
+        var size = 0
+        var fitting = 0
+        for (_, event) in sendable {
+            size += ((try? JSONBody.encoder.encode(event))?.count ?? 0) + 1
+            if fitting > 0 && size > budget { break }
+            fitting += 1
+        }
+        for (index, _) in sendable.dropFirst(fitting) { results[index] = DeliveryResult(.deferred) }
+        sendable = Array(sendable.prefix(fitting))
 
         let events = sendable.map(\.1)
         let body: Data

@@ -66,5 +66,9 @@ enum OutboxSchema {
             .run()
     }
 
+    static let v2 = Migration(6, "webhook batch size") { db, _ in
+        try await db.alter(table: "event_subscriptions").column("preferred_batch_kb", type: .int, .notNull, .default(64)).run()
+    }
+
     static let tables = ["outbox_attempts", "outbox", "event_subscriptions"]
 }

@@ -24,6 +24,8 @@ public struct DeliveryResult: Sendable {
         case reject
         /// Nothing to deliver any more (its content was deleted).
         case drop
+        /// Not attempted this time (the batch was full): goes with the next batch, no attempt counted.
+        case deferred
     }
 
     public var disposition: Disposition
@@ -275,11 +277,16 @@ public struct OutboxWorker: Service {
             let chunk = Array(remaining.prefix(limit))
             remaining = remaining.dropFirst(chunk.count)
             guard !chunk.isEmpty else { return }
-            await deliver(chunk, handler: handler, resource: resource, store: store, logger: logger)
+            let deferred = await deliver(chunk, handler: handler, resource: resource, store: store, logger: logger)
+            // What did not fit in the batch leads the next one.
+            remaining = (deferred + remaining)[...]
         }
     }
 
-    func deliver(_ chunk: [OutboxItem], handler: any OutboxHandler, resource: ResourceHandle, store: any Database, logger: Logger) async {
+    /// Delivers one batch and records its outcomes; returns the rows the handler deferred to the next batch.
+    func deliver(_ chunk: [OutboxItem], handler: any OutboxHandler, resource: ResourceHandle, store: any Database, logger: Logger) async
+        -> [OutboxItem]
+    {
         let now = Timestamp.now
         let expired = chunk.filter { $0.expiresAt <= now }
         let live = chunk.filter { $0.expiresAt > now }
@@ -298,6 +305,12 @@ public struct OutboxWorker: Service {
                 outcomes.append((item, result))
             }
         }
+        // Only what was attempted is recorded; a handler always attempts at least one row, so this ends.
+        let deferred = outcomes.filter { $0.1.disposition == .deferred }.map(\.0)
+        guard deferred.count < chunk.count else {
+            return []
+        }
+        outcomes = outcomes.filter { $0.1.disposition != .deferred }
         let recorded = outcomes
         do {
             try await store.transaction { db in
@@ -323,12 +336,14 @@ public struct OutboxWorker: Service {
                     "delivery given up", metadata: ["kind": "\(item.kind)", "target": "\(item.target)", "reason": "\(result.error ?? "rejected")"])
             }
         }
+        return deferred
     }
 
     func decide(_ item: OutboxItem, _ result: DeliveryResult) -> (OutboxState, Timestamp?) {
         switch result.disposition {
         case .delivered: return (.delivered, nil)
         case .drop: return (.dropped, nil)
+        case .deferred: return (.pending, nil)
         case .reject: return (.dead, nil)
         case .retry:
             let attempts = item.attempts + 1

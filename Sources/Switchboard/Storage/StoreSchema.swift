@@ -16,6 +16,7 @@ public enum StoreSchema {
             EventSchema.v1,
             ChatSchema.v1,
             OutboxSchema.v1,
+            OutboxSchema.v2,
         ])
 
     /// Every table that holds resource data, keyed by a `resource_id` column. Deleting a resource deletes its rows
