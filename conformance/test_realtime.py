@@ -103,6 +103,14 @@ def test_an_invalid_token_is_refused_and_a_revoked_one_disconnected(server, user
     assert listener.close_code == 4401
 
 
+def test_a_token_of_one_resource_never_opens_another_resources_stream(server, users):
+    server.cli("resource", "create", "other", "--geography", "europe", "--json")
+    alice = users.create()
+    listener = Listener(server.url, "other", alice.token, server.ca)
+    assert listener.closed.wait(10)
+    assert listener.close_code == 4401
+
+
 def test_a_token_without_a_chat_scope_is_refused(server, users):
     caller = users.create(scopes=("voip",))
     listener = Listener(server.url, "dev", caller.token, server.ca)

@@ -78,5 +78,12 @@ enum ChatSchema {
             .run()
     }
 
+    /// The send-rate limit counts a thread's messages of the last seconds through this index, so its cost does not
+    /// grow with the thread or with the limit.
+    static let v2 = Migration(7, "chat message times") { db, _ in
+        try await db.create(index: "chat_messages_time").on("chat_messages").column("resource_id").column("thread_id").column("created_at")
+            .run()
+    }
+
     static let tables = ["chat_read_receipts", "chat_messages", "chat_memberships", "chat_threads"]
 }

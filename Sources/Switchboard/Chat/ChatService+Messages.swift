@@ -32,10 +32,10 @@ extension ChatService {
                 throw ChatError.threadNotFound
             }
             let windowStart = now.adding(seconds: -Int64(limits.windowSeconds))
-            let recent = try await ChatStore.recentMessageTimes(
+            let window = try await ChatStore.sendWindow(
                 db, resource: resource, thread: thread, since: windowStart, limit: limits.messagesPerWindow)
-            if recent.count >= limits.messagesPerWindow, let oldest = recent.first {
-                // Retry when the oldest message in the window leaves it.
+            if window.count >= limits.messagesPerWindow, let oldest = window.freedBy {
+                // Retry when enough of the window's messages have left it.
                 let wait = oldest.milliseconds + Int64(limits.windowSeconds) * 1000 - now.milliseconds
                 throw ChatError.rateLimited(retryAfter: Int(max(1, (wait + 999) / 1000)))
             }

@@ -338,25 +338,23 @@ enum ChatStore {
             .run()
     }
 
-    /// When the text and html messages sent in the thread since `since` were sent, oldest first (at most
-    /// `limit`), for the send-rate limit. Reads the newest messages through the sequence index, so the cost does
-    /// not grow with the thread.
-    static func recentMessageTimes(_ db: any SQLDatabase, resource: ResourceHandle, thread: String, since: Timestamp, limit: Int)
-        async throws -> [Timestamp]
+    /// The send-rate window of a thread: how many text and html messages were sent since `since`, and, when that
+    /// is `limit` or more, when the message was sent whose leaving the window lets the next one in. Both are index
+    /// range reads (`chat_messages_time`): the cost depends on neither the thread's size nor the limit.
+    static func sendWindow(_ db: any SQLDatabase, resource: ResourceHandle, thread: String, since: Timestamp, limit: Int)
+        async throws -> (count: Int, freedBy: Timestamp?)
     {
-        let rows = try await db.select().columns("created_at", "type").from("chat_messages")
-            .where("resource_id", .equal, resource.storageID).where("thread_id", .equal, thread)
-            .orderBy("sequence", .descending).limit(limit * 4 + 8)
-            .all()
-        var times: [Timestamp] = []
-        for row in rows {
-            let created = Timestamp(milliseconds: try row.decode(column: "created_at", as: Int64.self))
-            guard created >= since else { break }
-            let type = try row.decode(column: "type", as: String.self)
-            if type == "text" || type == "html" { times.append(created) }
-            if times.count == limit { break }
+        func inWindow() -> SQLSelectBuilder {
+            db.select().from("chat_messages")
+                .where("resource_id", .equal, resource.storageID).where("thread_id", .equal, thread)
+                .where("created_at", .greaterThanOrEqual, since.milliseconds).where("type", .in, ["text", "html"])
         }
-        return times.reversed()
+        let count = try await inWindow().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
+            .first(decodingColumn: "n", as: Int.self) ?? 0
+        guard count >= limit else { return (count, nil) }
+        let freedBy = try await inWindow().column("created_at").orderBy("created_at").limit(1).offset(count - limit)
+            .first(decodingColumn: "created_at", as: Int64.self)
+        return (count, freedBy.map { Timestamp(milliseconds: $0) })
     }
 
     // MARK: Read receipts

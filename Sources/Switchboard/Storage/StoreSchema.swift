@@ -17,6 +17,7 @@ public enum StoreSchema {
             ChatSchema.v1,
             OutboxSchema.v1,
             OutboxSchema.v2,
+            ChatSchema.v2,
         ])
 
     /// Every table that holds resource data, keyed by a `resource_id` column. Deleting a resource deletes its rows
