@@ -72,8 +72,8 @@ public struct ChatService: Sendable {
 
     /// Runs a change and wakes real-time delivery once it is committed.
     func change<T: Sendable>(_ resource: ResourceHandle, _ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        let result = try await resource.store.transaction(body)
-        await notifier.eventsCommitted(resource: resource)
+        let (result, queued) = try await OutboxWrites.tracking { try await resource.store.transaction(body) }
+        await notifier.eventsCommitted(resource: resource, queuedDeliveries: queued)
         return result
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import SQLKit
 
 /// An outbox row as a worker sees it.
@@ -63,6 +64,7 @@ public enum Outbox {
 
     /// Writes rows in the caller's transaction.
     public static func enqueue(_ items: [NewOutboxItem], resource: ResourceHandle, in db: any SQLDatabase, now: Timestamp = .now) async throws {
+        if !items.isEmpty { OutboxWrites.current?.record() }
         for item in items {
             try await db.insert(into: "outbox")
                 .columns(
@@ -283,5 +285,21 @@ extension Outbox {
             query = query.where("message_uuid", .in, messageUUIDs)
         }
         return try await query.returning("id").all().count
+    }
+}
+
+/// Notes, for the code that runs a transaction, whether the transaction queued outbox rows, so that workers are
+/// woken after the commit only when there is work for them.
+public final class OutboxWrites: Sendable {
+    @TaskLocal public static var current: OutboxWrites?
+    private let queued = Mutex(false)
+
+    func record() { queued.withLock { $0 = true } }
+
+    /// Runs `body` (a transaction) and tells whether it queued outbox rows.
+    public static func tracking<T: Sendable>(_ body: () async throws -> T) async rethrows -> (T, Bool) {
+        let writes = OutboxWrites()
+        let result = try await $current.withValue(writes) { try await body() }
+        return (result, writes.queued.withLock { $0 })
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Logging
 import ServiceLifecycle
 
@@ -70,7 +71,10 @@ public actor WorkSignal: EventNotifier {
 
     public init() {}
 
-    public func eventsCommitted(resource: ResourceHandle) { signal() }
+    /// Wakes the workers only when there is something for them: most changes queue no delivery.
+    public func eventsCommitted(resource: ResourceHandle, queuedDeliveries: Bool) {
+        if queuedDeliveries { signal() }
+    }
 
     public func signal() {
         if waiters.isEmpty {
@@ -122,6 +126,8 @@ public struct OutboxWorker: Service {
     let concurrency: Int
     /// Rows claimed per store and round.
     let claimLimit: Int
+    /// The stores to work on, kept until the directory changes (checked with one small read per round).
+    private let storeList = StoreList()
 
     /// - Parameter lease: how long a claimed row stays this node's; it must exceed the longest single delivery
     ///   (a webhook's timeout), since it is renewed before each batch.
@@ -196,11 +202,15 @@ public struct OutboxWorker: Service {
 
     /// The stores of the geographies that hold active resources.
     func stores() async -> [any Database] {
+        guard let revision = try? await runtime.directory.revision() else { return [] }
+        if let cached = storeList.stores(at: revision) { return cached }
         guard let records = try? await runtime.directory.records() else { return [] }
         var result: [any Database] = []
+        var complete = true
         for geography in Set(records.filter { $0.state == .active }.map(\.geography)) {
-            if let store = try? await runtime.stores.store(for: geography) { result.append(store) }
+            if let store = try? await runtime.stores.store(for: geography) { result.append(store) } else { complete = false }
         }
+        if complete { storeList.keep(result, at: revision) }
         return result
     }
 
@@ -358,5 +368,18 @@ extension Timestamp {
     func adding(milliseconds duration: Duration) -> Timestamp {
         let (seconds, attoseconds) = duration.components
         return Timestamp(milliseconds: milliseconds + seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+    }
+}
+
+/// The stores a worker goes over, with the directory revision they were read at.
+final class StoreList: Sendable {
+    private let cached = Mutex<(revision: Int64, stores: [any Database])?>(nil)
+
+    func stores(at revision: Int64) -> [any Database]? {
+        cached.withLock { $0?.revision == revision ? $0?.stores : nil }
+    }
+
+    func keep(_ stores: [any Database], at revision: Int64) {
+        cached.withLock { $0 = (revision, stores) }
     }
 }

@@ -28,7 +28,7 @@ public actor RealtimeHub: EventNotifier, TokenInvalidationListener {
 
     // MARK: EventNotifier
 
-    public func eventsCommitted(resource: ResourceHandle) {
+    public func eventsCommitted(resource: ResourceHandle, queuedDeliveries: Bool) {
         wake(resource.id)
     }
 
