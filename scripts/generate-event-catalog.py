@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Generates Sources/Switchboard/Events/Generated/CommunicationEventCatalog.swift from the Event Grid schema of
-ACS events (../shared/acs-specs/eventgrid/AzureCommunicationServices.json): one Codable struct per data
+ACS events (specs/eventgrid/AzureCommunicationServices.json): one Codable struct per data
 definition, with exactly its fields, and the catalog of Microsoft.Communication.* event types.
 
 Run it after updating the schema: python3 scripts/generate-event-catalog.py"""
@@ -11,7 +11,7 @@ import re
 import sys
 
 root = pathlib.Path(__file__).resolve().parent.parent
-schema_path = root.parent / "shared" / "acs-specs" / "eventgrid" / "AzureCommunicationServices.json"
+schema_path = root / "specs" / "eventgrid" / "AzureCommunicationServices.json"
 if len(sys.argv) > 1:
     schema_path = pathlib.Path(sys.argv[1])
 out = root / "Sources" / "Switchboard" / "Events" / "Generated" / "CommunicationEventCatalog.swift"
