@@ -138,14 +138,37 @@ public struct Directory: Sendable {
         }
     }
 
-    /// Removes a resource and with it the only copy of its sealed data key.
+    /// Removes a resource and with it the only copy of its sealed data key; its id is kept for an hour (see
+    /// ``recentlyDeleted(now:)``).
     public func remove(id: UUID) async throws {
         try await write { db in
-            try await db.delete(from: "resources").where("id", .equal, id.uuidString.lowercased()).run()
+            let text = id.uuidString.lowercased()
+            try await db.delete(from: "resources").where("id", .equal, text).run()
+            try await db.insert(into: "deleted_resources").columns("id", "deleted_at")
+                .values(SQLBind(text), SQLBind(Timestamp.now.milliseconds))
+                .ignoringConflicts(with: ["id"]).run()
             try await Self.bumpRevision(db)
         }
         // The row held the only copy of the resource's sealed data key.
         try await database.reclaimDeletedRows(in: ["resources"])
+    }
+
+    /// How long the id of a deleted resource is kept: far longer than any request that was running at its deletion.
+    public static let deletedResourceMemory: Int64 = 3600
+
+    /// The ids of resources deleted in the last hour; older ones are forgotten.
+    public func recentlyDeleted(now: Timestamp = .now) async throws -> [String] {
+        let cutoff = now.adding(seconds: -Self.deletedResourceMemory).milliseconds
+        if try await database.read({ db in
+            try await db.select().column("id").from("deleted_resources").where("deleted_at", .lessThan, cutoff).limit(1).first() != nil
+        }) {
+            try await database.transaction { db in
+                try await db.delete(from: "deleted_resources").where("deleted_at", .lessThan, cutoff).run()
+            }
+        }
+        return try await database.read { db in
+            try await db.select().column("id").from("deleted_resources").all(decodingColumn: "id", as: String.self)
+        }
     }
 
     /// Whether the first-start set-up (the `dev` resource) has run on this directory.

@@ -39,5 +39,13 @@ enum DirectorySchema {
                     .run()
                 try await db.alter(table: "directory_state").column("directory_id", type: .text).run()
             },
+            Migration(3, "deleted resources") { db, _ in
+                // Ids of resources deleted in the last hour, so maintenance can remove rows a request still running
+                // at the deletion wrote after it, without scanning the stores for unknown ids.
+                try await db.create(table: "deleted_resources")
+                    .column("id", type: .text, .primaryKey(autoIncrement: false), .notNull)
+                    .column("deleted_at", type: .bigint, .notNull)
+                    .run()
+            },
         ])
 }

@@ -15,20 +15,6 @@ public struct LoggedEvent: Sendable {
     /// The event's data as JSON (decrypted).
     public let data: Data
     public let createdAt: Timestamp
-
-    public init(
-        id: Int64, type: String, threadID: String?, messageID: String?, actor: String? = nil, recipients: [String], data: Data,
-        createdAt: Timestamp
-    ) {
-        self.id = id
-        self.type = type
-        self.threadID = threadID
-        self.messageID = messageID
-        self.actor = actor
-        self.recipients = recipients
-        self.data = data
-        self.createdAt = createdAt
-    }
 }
 
 /// An event to append.

@@ -62,34 +62,42 @@ public struct WebhookHandler: OutboxHandler {
             return items.map { _ in DeliveryResult(.retry, error: "the subscription awaits validation") }
         }
         var results = Array(repeating: DeliveryResult(.drop, error: "the event's content was deleted"), count: items.count)
-        var sendable = rendered.enumerated().compactMap { index, pair in pair.0.map { (index, $0) } }
-        guard !sendable.isEmpty else { return results }
+        // Each event is encoded once: for the batch's size, its body and the snapshot kept if it is dead-lettered.
+        let encoded = rendered.enumerated().compactMap { index, pair in
+            pair.0.flatMap { try? JSONBody.encoder.encode($0) }.map { (index, $0) }
+        }
+        guard !encoded.isEmpty else { return results }
         // The batch ends at the subscription's preferred size (the first event always goes); the rest is deferred
         // to the next batch without counting an attempt.
         let budget = subscription.preferredBatchSizeInKilobytes * 1024
         var size = 0
         var fitting = 0
-        for (_, event) in sendable {
-            size += ((try? JSONBody.encoder.encode(event))?.count ?? 0) + 1
+        for (_, event) in encoded {
+            size += event.count + 1
             if fitting > 0 && size > budget { break }
             fitting += 1
         }
-        for (index, _) in sendable.dropFirst(fitting) { results[index] = DeliveryResult(.deferred) }
-        sendable = Array(sendable.prefix(fitting))
+        for (index, _) in encoded.dropFirst(fitting) { results[index] = DeliveryResult(.deferred) }
+        let sendable = Array(encoded.prefix(fitting))
 
         let events = sendable.map(\.1)
-        let body: Data
         let contentType: String
         switch subscription.schema {
-        case .eventGrid:
-            body = (try? JSONBody.encoder.encode(events)) ?? Data()
-            contentType = "application/json; charset=utf-8"
-        case .cloudEvents where events.count == 1:
-            body = (try? JSONBody.encoder.encode(events[0])) ?? Data()
-            contentType = "application/cloudevents+json; charset=utf-8"
-        case .cloudEvents:
-            body = (try? JSONBody.encoder.encode(events)) ?? Data()
-            contentType = "application/cloudevents-batch+json; charset=utf-8"
+        case .eventGrid: contentType = "application/json; charset=utf-8"
+        case .cloudEvents where events.count == 1: contentType = "application/cloudevents+json; charset=utf-8"
+        case .cloudEvents: contentType = "application/cloudevents-batch+json; charset=utf-8"
+        }
+        // A JSON array of the events, except a single CloudEvent, which travels on its own.
+        var body = Data()
+        if subscription.schema == .cloudEvents && events.count == 1 {
+            body = events[0]
+        } else {
+            body.append(UInt8(ascii: "["))
+            for (offset, event) in events.enumerated() {
+                if offset > 0 { body.append(UInt8(ascii: ",")) }
+                body.append(event)
+            }
+            body.append(UInt8(ascii: "]"))
         }
         let first = items[sendable[0].0]
         var headers = [
@@ -121,7 +129,7 @@ public struct WebhookHandler: OutboxHandler {
         }
         for (index, event) in sendable {
             var result = outcome
-            result.snapshot = try? JSONBody.encoder.encode(event)
+            result.snapshot = event
             results[index] = result
         }
         return results

@@ -89,31 +89,25 @@ public struct ResourceAdministration: Sendable {
         try await directory.remove(id: record.id)
     }
 
-    /// Deletes rows of resources the directory does not know: written by a request that was still running on some
-    /// node while its resource was being deleted. Returns how many resources' rows were removed.
-    ///
-    /// The directory is read after the store, so a resource created meanwhile (its directory row is always
-    /// written before any of its data) is never mistaken for an orphan.
+    /// Deletes rows of recently deleted resources (``Directory/recentlyDeleted(now:)``) from `store`: written by a
+    /// request that was still running on some node while its resource was being deleted. Returns how many
+    /// resources had such rows. Nothing is done when no resource was deleted in the last hour, and otherwise each
+    /// table is reached through its resource-id index (the outbox attempts, trimmed daily, aside), never by
+    /// scanning the store for ids the directory does not know.
     @discardableResult
     public func purgeOrphans(in store: any Database) async throws -> Int {
-        let found = try await store.read { db in
-            var owners = Set<String>()
+        let deleted = try await directory.recentlyDeleted()
+        guard !deleted.isEmpty else { return 0 }
+        let orphans = try await store.transaction { db in
+            var orphans = Set<String>()
             for table in StoreSchema.resourceTables {
-                owners.formUnion(
-                    try await db.select().distinct().column("resource_id").from(table).all(decodingColumn: "resource_id", as: String.self))
+                let removed = try await db.delete(from: table).where("resource_id", .in, deleted)
+                    .returning("resource_id").all(decodingColumn: "resource_id", as: String.self)
+                orphans.formUnion(removed)
             }
-            return owners
+            return orphans
         }
-        guard !found.isEmpty else { return 0 }
-        let known = Set(try await directory.records().map { $0.id.uuidString.lowercased() })
-        let orphans = found.subtracting(known)
-        guard !orphans.isEmpty else { return 0 }
-        try await store.transaction { db in
-            for table in StoreSchema.resourceTables {
-                try await db.delete(from: table).where("resource_id", .in, Array(orphans)).run()
-            }
-        }
-        try await store.reclaimDeletedRows(in: StoreSchema.resourceTables)
+        if !orphans.isEmpty { try await store.reclaimDeletedRows(in: StoreSchema.resourceTables) }
         return orphans.count
     }
 
