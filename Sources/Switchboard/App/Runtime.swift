@@ -1,6 +1,8 @@
 import Foundation
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 import Logging
 import AsyncHTTPClient
@@ -98,11 +100,11 @@ public struct Runtime: Sendable {
             // Written whole to a temporary file, then linked into place: link fails if another process created the
             // key first (use that one), and nobody ever reads a half-written key.
             let temporary = path + ".\(UUID().uuidString).tmp"
-            let descriptor = Glibc.open(temporary, O_CREAT | O_EXCL | O_WRONLY, 0o600)
+            let descriptor = posixOpen(temporary, O_CREAT | O_EXCL | O_WRONLY, 0o600)
             guard descriptor >= 0 else { throw ConfigurationError("cannot create the master key file \(path)") }
             defer { unlink(temporary) }
             let bytes = Array((key.base64 + "\n").utf8)
-            let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+            let written = bytes.withUnsafeBytes { posixWrite(descriptor, $0.baseAddress, $0.count) }
             fsync(descriptor)
             close(descriptor)
             guard written == bytes.count else { throw ConfigurationError("cannot write the master key file \(path)") }
@@ -143,4 +145,13 @@ struct HTTPClientService: Service {
         try? await gracefulShutdown()
         try? await client.shutdown()
     }
+}
+
+/// The C library's `open(2)`: inside ``Runtime``, `open` names the runtime's own opener.
+private func posixOpen(_ path: String, _ flags: Int32, _ mode: mode_t) -> Int32 {
+    open(path, flags, mode)
+}
+
+private func posixWrite(_ descriptor: Int32, _ buffer: UnsafeRawPointer?, _ count: Int) -> Int {
+    write(descriptor, buffer, count)
 }

@@ -1,6 +1,8 @@
 import Foundation
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// Which addresses webhook calls may reach. An endpoint URL is the caller's to choose, so without a policy any
@@ -97,7 +99,11 @@ public struct WebhookAddressPolicy: Sendable {
         if let literal = IPAddress(name) { return [literal] }
         return try await Task.detached {
             var hints = addrinfo()
+            #if canImport(Darwin)
+            hints.ai_socktype = SOCK_STREAM
+            #else
             hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+            #endif
             var list: UnsafeMutablePointer<addrinfo>?
             guard getaddrinfo(name, nil, &hints, &list) == 0, let first = list else {
                 throw WebhookAddressRefused(reason: "the endpoint's host name does not resolve")
