@@ -158,7 +158,7 @@ public struct ConfigurationResolver {
             chatLimits.windowSeconds = seconds
         }
 
-        var schedule = RetrySchedule()
+        var schedule = RetrySchedule.eventGrid
         if let text = string(options.webhookRetryDelays, env: "SWITCHBOARD_WEBHOOK_RETRY_DELAYS", key: "webhookRetryDelays") {
             schedule = RetrySchedule(delays: try text.split(separator: ",").map { try Self.duration(String($0), name: "webhook retry delay") })
         }
@@ -176,10 +176,10 @@ public struct ConfigurationResolver {
             masterKey: masterKey,
             logLevel: level,
             createsDevelopmentResource: (file["createDevResource"] as? Bool) ?? true)
-        configuration.chatLimits = chatLimits
-        configuration.webhookRetrySchedule = schedule
-        configuration.webhookTimeout = timeout
-        configuration.webhookAddresses = WebhookAddressPolicy(
+        configuration.chat.limits = chatLimits
+        configuration.events.retrySchedule = schedule
+        configuration.events.timeout = timeout
+        configuration.events.addresses = WebhookAddressPolicy(
             denyPrivateNetworks: bool(
                 options.webhookDenyPrivateNetworks, env: "SWITCHBOARD_WEBHOOK_DENY_PRIVATE_NETWORKS", key: "webhookDenyPrivateNetworks"))
         return configuration

@@ -1,5 +1,4 @@
 import ArgumentParser
-import AsyncHTTPClient
 import Foundation
 import Switchboard
 
@@ -30,11 +29,8 @@ struct EventsCommand: AsyncParsableCommand {
             @OptionGroup var options: SwitchboardOptions
 
             func run() async throws {
-                let deliverySchema: EventSubscription.DeliverySchema
-                switch schema.lowercased() {
-                case "eventgrid", "eventgridschema": deliverySchema = .eventGrid
-                case "cloudevents", "cloudeventschemav1_0": deliverySchema = .cloudEvents
-                default: throw CommandSupport.fail("--schema must be eventgrid or cloudevents")
+                guard let deliverySchema = EventSubscription.DeliverySchema(parsing: schema) else {
+                    throw CommandSupport.fail("--schema must be eventgrid or cloudevents")
                 }
                 try await EventsCommand.withSubscriptions(options, resource: resource) { service, handle, serverURL in
                     let request = EventSubscriptionService.Request(
@@ -44,7 +40,7 @@ struct EventsCommand: AsyncParsableCommand {
                             subjectEndsWith: subjectEndsWith),
                         maxDeliveryAttempts: maxAttempts, eventTimeToLiveInMinutes: ttlMinutes, maxEventsPerBatch: maxEventsPerBatch)
                     let (subscription, _) = try await service.createOrUpdate(name, request, resource: handle, serverURL: serverURL)
-                    EventsCommand.emit([subscription], json: json)
+                    EventsCommand.emit([subscription], at: SystemClock().now, json: json)
                 }
             }
         }
@@ -57,7 +53,7 @@ struct EventsCommand: AsyncParsableCommand {
 
             func run() async throws {
                 try await EventsCommand.withSubscriptions(options, resource: resource) { service, handle, _ in
-                    EventsCommand.emit(try await service.list(resource: handle), json: json)
+                    EventsCommand.emit(try await service.list(resource: handle), at: SystemClock().now, json: json)
                 }
             }
         }
@@ -77,27 +73,28 @@ struct EventsCommand: AsyncParsableCommand {
         }
     }
 
+    /// Runs `body` with the Events capability as the server wires it (``Assembly``), and the resource.
     static func withSubscriptions(
         _ options: SwitchboardOptions, resource name: String,
         _ body: (EventSubscriptionService, ResourceHandle, String) async throws -> Void
     ) async throws {
-        let http = HTTPClient(eventLoopGroupProvider: .singleton)
-        do {
-            try await ResourceCommand.withRuntime(options) { runtime in
+        try await ResourceCommand.withRuntime(options) { runtime in
+            let assembly = try Assembly(runtime: runtime)
+            do {
                 guard let handle = try await runtime.resources.handle(named: name) else {
                     throw ResourceAdministrationError.notFound(name)
                 }
-                let service = EventSubscriptionService(client: WebhookClient(http: http, timeout: runtime.configuration.webhookTimeout, addresses: runtime.configuration.webhookAddresses))
-                try await body(service, handle, ResourceCommand.baseURL(runtime.configuration))
+                guard let events = assembly.capability(EventsCapability.self) else { throw ResourceAdministrationError.notFound(name) }
+                try await body(events.subscriptions, handle, ResourceCommand.baseURL(runtime.configuration))
+            } catch {
+                await assembly.shutdown()
+                throw error
             }
-        } catch {
-            try? await http.shutdown()
-            throw error
+            await assembly.shutdown()
         }
-        try? await http.shutdown()
     }
 
-    static func emit(_ subscriptions: [EventSubscription], json: Bool) {
+    static func emit(_ subscriptions: [EventSubscription], at now: Timestamp, json: Bool) {
         struct Row: Encodable {
             let name: String
             let endpointBaseUrl: String
@@ -112,7 +109,7 @@ struct EventsCommand: AsyncParsableCommand {
         let rows = subscriptions.map {
             Row(
                 name: $0.name, endpointBaseUrl: $0.endpointBaseURL, eventDeliverySchema: $0.schema.rawValue,
-                provisioningState: $0.provisioningState(), includedEventTypes: $0.filter.includedEventTypes,
+                provisioningState: $0.provisioningState(at: now), includedEventTypes: $0.filter.includedEventTypes,
                 maxDeliveryAttempts: $0.maxDeliveryAttempts, eventTimeToLiveInMinutes: $0.eventTimeToLiveInMinutes,
                 maxEventsPerBatch: $0.maxEventsPerBatch, signingSecret: $0.signingSecret)
         }

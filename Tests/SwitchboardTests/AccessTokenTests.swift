@@ -48,22 +48,22 @@ import Testing
         let key = SymmetricKey(size: .bits256)
         let tokens = await service(key: key)
         let issued = try await tokens.issue(
-            for: UserID(resourceID: resource, userID: UUID()), scopes: [.chat], lifetimeMinutes: 60, revision: 0)
-        let claims = try await tokens.verify(issued.token)
+            for: UserID(resourceID: resource, userID: UUID()), scopes: [.chat], lifetimeMinutes: 60, revision: 0, now: Date())
+        let claims = try await tokens.verify(issued.token, now: Date())
         #expect(claims.scopes == [.chat])
         // Another resource, even one that somehow shared the key, refuses it.
         await #expect(throws: AuthenticationFailure.invalidToken) {
-            try await service(resource: UUID(), key: key).verify(issued.token)
+            try await service(resource: UUID(), key: key).verify(issued.token, now: Date())
         }
         await #expect(throws: AuthenticationFailure.invalidToken) {
-            try await service().verify(issued.token)
+            try await service().verify(issued.token, now: Date())
         }
     }
 
     @Test func expiredAndTamperedTokensAreRefused() async throws {
         let tokens = await service()
         let issued = try await tokens.issue(
-            for: UserID(resourceID: resource, userID: UUID()), scopes: [.chat], lifetimeMinutes: 60, revision: 0)
+            for: UserID(resourceID: resource, userID: UUID()), scopes: [.chat], lifetimeMinutes: 60, revision: 0, now: Date())
         await #expect(throws: AuthenticationFailure.expiredToken) {
             try await tokens.verify(issued.token, now: Date().addingTimeInterval(3601))
         }
@@ -71,9 +71,9 @@ import Testing
         let forged = try JSONSerialization.data(withJSONObject: ["skypeid": "acs:x_y", "scp": 1792, "csi": "1", "exp": 9_999_999_999, "acsScope": "chat", "resourceId": resource.uuidString.lowercased(), "resourceLocation": "europe", "iat": 1, "rev": 0])
         parts[1] = forged.base64EncodedString().replacingOccurrences(of: "=", with: "")
         await #expect(throws: AuthenticationFailure.invalidToken) {
-            try await tokens.verify(parts.joined(separator: "."))
+            try await tokens.verify(parts.joined(separator: "."), now: Date())
         }
-        await #expect(throws: AuthenticationFailure.invalidToken) { try await tokens.verify("not.a.token") }
+        await #expect(throws: AuthenticationFailure.invalidToken) { try await tokens.verify("not.a.token", now: Date()) }
     }
 
     @Test func userIDsHaveExactlyOneUnderscore() {

@@ -96,7 +96,7 @@ import Testing
             #expect(try row?.decode(column: "sender_display_name", as: Data?.self) == nil)
             #expect(try row?.decode(column: "deleted_at", as: Int64?.self) != nil)
             let events = try await resource.store.read { db in
-                try await EventLog.events(after: 0, threads: [thread], resource: resource, limit: 100, in: db)
+                try await EventLog.events(after: 0, scopes: [Correlation.chat(thread: thread).scope], resource: resource, limit: 100, in: db)
             }
             #expect(!events.contains { String(decoding: $0.data, as: UTF8.self).contains("erase me") })
             #expect(events.map(\.type).contains(ChatEventType.messageDeleted.rawValue))
@@ -170,7 +170,8 @@ import Testing
 
     @Test(arguments: TestEngine.available)
     func shareHistoryTimeBoundsWhatAnAddedParticipantSees(engine: TestEngine) async throws {
-        try await TestServer.with(engine: engine) { server in
+        let clock = ManualClock()
+        try await TestServer.with(engine: engine, clock: clock) { server in
             _ = try await server.createResource("dev", in: .unitedStates)
             let alice = try await ChatUser.create(in: server, resource: "dev")
             let bob = try await ChatUser.create(in: server, resource: "dev")
@@ -179,9 +180,9 @@ import Testing
                 let thread = try await alice.createThread(client)
                 let base = "/chat/threads/\(Self.path(thread))"
                 _ = try await alice.sendMessage(client, thread, "old news")
-                try await Task.sleep(for: .milliseconds(20))
-                let middle = APIDate.format(Date())
-                try await Task.sleep(for: .milliseconds(20))
+                clock.advance(by: .milliseconds(20))
+                let middle = APIDate.format(clock.now.date)
+                clock.advance(by: .milliseconds(20))
                 _ = try await alice.sendMessage(client, thread, "recent")
                 _ = try await alice.send(client, .post, "\(base)/participants/:add", json: #"{"participants":[\#(bob.participant())]}"#)
                 _ = try await alice.send(client, .post, "\(base)/participants/:add", json: #"{"participants":[\#(carol.participant(shareHistoryTime: middle))]}"#)
@@ -329,7 +330,7 @@ import Testing
             let resource = try #require(try await server.runtime.resources.handle(named: "dev"))
             func types(_ thread: String) async throws -> Set<String> {
                 Set(try await resource.store.read { db in
-                    try await EventLog.events(after: 0, threads: [thread], resource: resource, limit: 1000, in: db)
+                    try await EventLog.events(after: 0, scopes: [Correlation.chat(thread: thread).scope], resource: resource, limit: 1000, in: db)
                 }.map(\.type))
             }
             let notifications: Set<String> = [ChatEventType.typingIndicatorReceived.rawValue, ChatEventType.readReceiptReceived.rawValue]
@@ -411,7 +412,8 @@ import Testing
 
     @Test(arguments: TestEngine.available)
     func aRetentionPolicyDeletesTheThreadWhenItsTimeComes(engine: TestEngine) async throws {
-        try await TestServer.with(engine: engine) { server in
+        let clock = ManualClock()
+        try await TestServer.with(engine: engine, clock: clock) { server in
             _ = try await server.createResource("dev", in: .unitedStates)
             let alice = try await ChatUser.create(in: server, resource: "dev")
             let (kept, expiring) = try await server.test { client in
@@ -431,10 +433,12 @@ import Testing
                     json: #"{"retentionPolicy":{"kind":"threadCreationDate","deleteThreadAfterDays":60}}"#).status == .noContent)
                 return (kept, expiring)
             }
-            let maintenance = MaintenanceService(runtime: server.runtime, chat: ChatService(notifier: SilentEventNotifier()))
-            #expect(await maintenance.sweepOnce(now: Timestamp.now.adding(seconds: 31 * 86_400)) == 0)
-            #expect(await maintenance.sweepOnce(now: Timestamp.now.adding(seconds: 61 * 86_400)) == 1)
-            #expect(await maintenance.sweepOnce(now: Timestamp.now.adding(seconds: 61 * 86_400)) == 0)
+            let maintenance = try server.assembly().maintenance
+            clock.advance(by: .seconds(31 * 86_400))
+            #expect(await maintenance.sweepOnce() == 0)
+            clock.advance(by: .seconds(30 * 86_400))
+            #expect(await maintenance.sweepOnce() == 1)
+            #expect(await maintenance.sweepOnce() == 0)
             let resource = try #require(try await server.runtime.resources.handle(named: "dev"))
             let threads = try await resource.store.read { db in
                 try await ChatStore.thread(db, resource: resource, id: expiring)

@@ -37,7 +37,7 @@ import Testing
     }
 
     @Test func aManualValidationLinkWorksForTenMinutes() {
-        let issued = Timestamp.now
+        let issued = Timestamp(Date())
         let subscription = EventSubscription(
             name: "manual", endpointURL: "https://example.com/hook", schema: .eventGrid, filter: .init(), maxDeliveryAttempts: 30,
             eventTimeToLiveInMinutes: 1440, maxEventsPerBatch: 1, state: .awaitingManualAction, validationCode: "code",

@@ -12,7 +12,7 @@ import Testing
 
     /// A route authenticated by user token, standing in for the capabilities (chat) that use tokens.
     static let whoAmI = Route(
-        .get, "/test/whoami", service: IdentityAPI.service, auth: .userToken
+        .get, "/test/whoami", service: IdentityAPI.service, auth: UserTokenAuthenticator(validator: IdentityTokenValidator(), clock: SystemClock())
     ) { request in
         let user = try request.user()
         return try JSONBody.response(["id": user.id.rawID, "scopes": user.scopes.map(\.rawValue).sorted().joined(separator: ",")])
@@ -159,21 +159,27 @@ import Testing
         }
     }
 
-    @Test func deletingAnIdentityRunsTheDeletionHooksInItsTransaction() async throws {
-        final class Recorder: IdentityDeletionHook {
-            let deleted = Mutex<[UserID]>([])
-            func deleteData(of user: UserID, resource: ResourceHandle, in db: any SQLDatabase) async throws {
-                deleted.withLock { $0.append(user) }
+    @Test func deletingAnIdentityRunsEveryPersonalDataContributorInItsTransaction() async throws {
+        final class Recorder: PersonalDataContributor {
+            let erased = Mutex<[SubjectIdentifier]>([])
+            var category: String { "recorder" }
+            var erasableTables: [String] { [] }
+            func export(_ subject: SubjectIdentifier, in tx: Transaction) async throws -> AnyEncodable? { nil }
+            func erase(_ subject: SubjectIdentifier, in tx: Transaction) async throws {
+                erased.withLock { $0.append(subject) }
             }
         }
         try await TestServer.with { server in
             _ = try await server.createResource("dev", in: .unitedStates)
             let resource = try #require(try await server.runtime.resources.handle(named: "dev"))
             let recorder = Recorder()
-            let service = IdentityService(deletionHooks: [recorder])
+            let service = IdentityService(
+                changes: Changes(clock: SystemClock(), observers: []), personalData: PersonalData([IdentityPersonalData(), recorder]),
+                clock: SystemClock())
             let created = try await service.create(in: resource, customID: nil, token: nil)
             try await service.delete(in: resource, user: created.user)
-            #expect(recorder.deleted.withLock { $0 } == [created.user])
+            #expect(recorder.erased.withLock { $0 } == [.communicationUser(created.user.rawID)])
+            await #expect(throws: IdentityError.self) { try await service.details(in: resource, of: created.user) }
         }
     }
 

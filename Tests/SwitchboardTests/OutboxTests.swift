@@ -10,8 +10,8 @@ import Testing
     func items(_ count: Int, expiresIn seconds: Int64 = 3600) -> [NewOutboxItem] {
         (0..<count).map { index in
             NewOutboxItem(
-                kind: "test", target: "t\(index % 3)", reference: Int64(index), variant: nil, messageUUID: UUID().uuidString,
-                threadID: nil, messageID: nil, actor: nil, maxAttempts: 3, expiresAt: Timestamp.now.adding(seconds: seconds), payload: nil)
+                kind: "test", target: "t\(index % 3)", deliveryID: UUID().uuidString, maxAttempts: 3,
+                expiresAt: Timestamp(Date()).adding(seconds: seconds))
         }
     }
 
@@ -20,7 +20,7 @@ import Testing
         try await TestServer.with(engine: engine) { server in
             _ = try await server.createResource("dev", in: .unitedStates)
             let resource = try #require(try await server.runtime.resources.handle(named: "dev"))
-            try await resource.store.transaction { db in try await Outbox.enqueue(items(120), resource: resource, in: db) }
+            try await resource.store.transaction { db in try await Outbox.enqueue(items(120), resource: resource, now: Timestamp(Date()), in: db) }
             // A second connection pool to the same database, as a second node has.
             let other = try await DatabaseFactory.open(resource.store.location, logger: .quiet)
             let claimed = try await withThrowingTaskGroup(of: [Int64].self) { group in
@@ -28,7 +28,7 @@ import Testing
                     group.addTask {
                         var mine: [Int64] = []
                         while true {
-                            let batch = try await Outbox.claim(from: store, owner: "node-\(index)", limit: 7, now: .now, lease: .seconds(60))
+                            let batch = try await Outbox.claim(from: store, owner: "node-\(index)", limit: 7, now: Timestamp(Date()), lease: .seconds(60))
                             if batch.isEmpty { return mine }
                             mine += batch.map(\.id)
                         }
@@ -49,8 +49,8 @@ import Testing
             _ = try await server.createResource("dev", in: .unitedStates)
             let resource = try #require(try await server.runtime.resources.handle(named: "dev"))
             let store = resource.store
-            try await store.transaction { db in try await Outbox.enqueue(items(5), resource: resource, in: db) }
-            let now = Timestamp.now
+            try await store.transaction { db in try await Outbox.enqueue(items(5), resource: resource, now: Timestamp(Date()), in: db) }
+            let now = Timestamp(Date())
             #expect(try await Outbox.claim(from: store, owner: "a", limit: 10, now: now, lease: .seconds(60)).count == 5)
             #expect(try await Outbox.claim(from: store, owner: "b", limit: 10, now: now, lease: .seconds(60)).isEmpty)
             // After the lease, anyone may take them.
@@ -67,9 +67,9 @@ import Testing
             _ = try await server.createResource("dev", in: .unitedStates)
             let resource = try #require(try await server.runtime.resources.handle(named: "dev"))
             let store = resource.store
-            try await store.transaction { db in try await Outbox.enqueue(items(3), resource: resource, in: db) }
-            let claimed = try await Outbox.claim(from: store, owner: "a", limit: 10, now: .now, lease: .seconds(60))
-            let now = Timestamp.now
+            try await store.transaction { db in try await Outbox.enqueue(items(3), resource: resource, now: Timestamp(Date()), in: db) }
+            let claimed = try await Outbox.claim(from: store, owner: "a", limit: 10, now: Timestamp(Date()), lease: .seconds(60))
+            let now = Timestamp(Date())
             try await store.transaction { db in
                 try await Outbox.record(claimed[0], attempt: .init(at: now, duration: .milliseconds(3), status: 200), outcome: .delivered, retryAt: nil, snapshot: nil, resource: resource, owner: "a", in: db)
                 try await Outbox.record(claimed[1], attempt: .init(at: now, duration: .milliseconds(3), status: 500, error: "boom"), outcome: .pending, retryAt: now.adding(seconds: 10), snapshot: nil, resource: resource, owner: "a", in: db)
@@ -88,7 +88,9 @@ import Testing
             }
             #expect(Set(attempts) == Set(claimed.map(\.id)))
             let requeued = try await store.transaction { db in
-                try await Outbox.redeliver(target: claimed[2].target, kind: "test", messageUUIDs: nil, attempts: 3, timeToLive: .seconds(60), resource: resource, in: db)
+                try await Outbox.redeliver(
+                    target: claimed[2].target, kind: "test", deliveryIDs: nil, attempts: 3, timeToLive: .seconds(60), resource: resource,
+                    now: now, in: db)
             }
             #expect(requeued == 1)
         }
@@ -102,8 +104,8 @@ import Testing
             _ = try await server.createResource("dev", in: .unitedStates)
             let resource = try #require(try await server.runtime.resources.handle(named: "dev"))
             let store = resource.store
-            try await store.transaction { db in try await Outbox.enqueue(items(1), resource: resource, in: db) }
-            let now = Timestamp.now
+            try await store.transaction { db in try await Outbox.enqueue(items(1), resource: resource, now: Timestamp(Date()), in: db) }
+            let now = Timestamp(Date())
             let slow = try await Outbox.claim(from: store, owner: "a", limit: 10, now: now, lease: .seconds(60))
             let late = try await Outbox.claim(from: store, owner: "b", limit: 10, now: now.adding(seconds: 61), lease: .seconds(60))
             #expect(slow.map(\.id) == late.map(\.id))
@@ -131,16 +133,18 @@ import Testing
             _ = try await server.createResource("dev", in: .unitedStates)
             let resource = try #require(try await server.runtime.resources.handle(named: "dev"))
             let store = resource.store
-            try await store.transaction { db in try await Outbox.enqueue(items(9), resource: resource, in: db) }
+            try await store.transaction { db in try await Outbox.enqueue(items(9), resource: resource, now: Timestamp(Date()), in: db) }
             let busy: Set<OutboxLane> = [OutboxLane(resourceID: resource.storageID, kind: "test", target: "t0")]
-            let claimed = try await Outbox.claim(from: store, owner: "a", limit: 100, now: .now, lease: .seconds(60), excluding: busy)
+            let claimed = try await Outbox.claim(from: store, owner: "a", limit: 100, now: Timestamp(Date()), lease: .seconds(60), excluding: busy)
             #expect(claimed.count == 6)
             #expect(!claimed.contains { $0.target == "t0" })
             try await Outbox.release(claimed, owner: "a", in: store)
-            #expect(try await Outbox.claim(from: store, owner: "b", limit: 100, now: .now, lease: .seconds(60)).count == 9)
+            #expect(try await Outbox.claim(from: store, owner: "b", limit: 100, now: Timestamp(Date()), lease: .seconds(60)).count == 9)
             // Redelivering an empty list of ids redelivers nothing (and is valid SQL on both engines).
             let none = try await store.transaction { db in
-                try await Outbox.redeliver(target: "t1", kind: "test", messageUUIDs: [], attempts: 3, timeToLive: .seconds(60), resource: resource, in: db)
+                try await Outbox.redeliver(
+                    target: "t1", kind: "test", deliveryIDs: [], attempts: 3, timeToLive: .seconds(60), resource: resource,
+                    now: Timestamp(Date()), in: db)
             }
             #expect(none == 0)
         }
@@ -148,6 +152,7 @@ import Testing
 
     @Test func retryDelaysFollowTheScheduleWithJitterAndRepeatTheLast() {
         let schedule = RetrySchedule(delays: [.seconds(10), .seconds(60)])
+        #expect(RetrySchedule(delays: [.seconds(10)], jitter: 0).delay(after: 3) == .seconds(10))
         for _ in 0..<20 {
             let first = schedule.delay(after: 1)
             #expect(first >= .seconds(9) && first <= .seconds(11))
@@ -170,11 +175,13 @@ import Testing
         var seen = Set<CommunicationEventType>()
         for type in ChatEventType.allCases {
             let event = LoggedEvent(
-                id: 1, type: type.rawValue, threadID: data.threadId, messageID: "1", recipients: ["8:acs:r_a", "8:acs:r_b"],
-                data: try JSONBody.encoder.encode(data), createdAt: .now)
-            for variant in EventGridProjection.variants(of: event) {
+                header: EventHeader(id: 1, type: type.rawValue, recipients: ["8:acs:r_a", "8:acs:r_b"], createdAt: Timestamp(Date())),
+                data: try JSONBody.encoder.encode(data))
+            let decoded = try #require(Capabilities.eventCatalog.decode(event))
+            for variant in decoded.eventGridVariants {
                 seen.insert(variant.type)
-                guard case .object(let fields) = EventGridProjection.data(for: variant, of: event) else {
+                let rendered = try decoded.eventGridData(for: variant).map { try JSONBody.encoder.encode(AnyEncodable($0)) }
+                guard let rendered, case .object(let fields) = try JSONBody.decoder.decode(JSONValue.self, from: rendered) else {
                     Issue.record("no data for \(variant.type)")
                     continue
                 }

@@ -10,11 +10,12 @@ import Testing
         try await TestServer.with(engine: engine) { server in
             _ = try await server.createResource("dev", in: .unitedStates)
             let resource = try #require(try await server.runtime.resources.handle(named: "dev"))
-            let hub = RealtimeHub(logger: .quiet)
             var limits = ChatLimits()
             limits.messagesPerWindow = 10_000
-            let chat = ChatService(limits: limits, notifier: hub)
-            let identities = IdentityService()
+            let assembly = try server.assembly(chatLimits: limits)
+            let hub = assembly.platform.realtime
+            let chat = try #require(assembly.capability(ChatCapability.self)).service
+            let identities = try #require(assembly.capability(IdentityCapability.self)).service
             let token = IdentityService.TokenRequest(scopes: [.chat], lifetimeMinutes: 60)
             let alice = try await identities.create(in: resource, customID: nil, token: token).user
             let bob = try await identities.create(in: resource, customID: nil, token: token).user
@@ -37,16 +38,16 @@ import Testing
                 return try await group.reduce(into: []) { $0 += $1 }
             }
             #expect(threads.count == 60)
-            var received: [LoggedEvent] = []
-            for await event in session.outgoing {
-                received.append(event)
+            var received: [RealtimeDelivery] = []
+            for await delivery in session.outgoing {
+                received.append(delivery)
                 if received.count == 61 { break }
             }
-            let cursors = received.map(\.id)
+            let cursors = received.map(\.cursor)
             #expect(cursors == cursors.sorted())
             #expect(Set(cursors).count == 61)
             #expect(cursors.first! > start)
-            #expect(Set(received.compactMap(\.messageID)) == Set(threads))
+            #expect(Set(received.compactMap { ($0.frame.data as? ChatRealtimeMessage)?.id }) == Set(threads))
             await hub.unregister(session)
             await hub.shutdown()
         }
@@ -61,19 +62,28 @@ import Testing
         #expect(RealtimeEndpoint.missedTrimmedEvents(since: 41, oldestKept: nil), "the whole log was trimmed")
     }
 
+    /// The message a session receives for a logged event, as the client parses it.
+    static func message(for data: ChatEventData, type: ChatEventType, id: Int64, recipient: String) throws -> [String: JSONValue] {
+        let event = LoggedEvent(
+            header: EventHeader(id: id, type: type.rawValue, recipients: [recipient], createdAt: Timestamp(Date())),
+            data: try JSONBody.encoder.encode(data))
+        let frame = try #require(Capabilities.eventCatalog.decode(event)?.realtimeFrame)
+        let text = try RealtimeDelivery(cursor: id, frame: frame).message(for: recipient)
+        guard case .object(let message) = try JSONBody.decoder.decode(JSONValue.self, from: Data(text.utf8)) else { return [:] }
+        return message
+    }
+
     @Test func actorsAreParticipantsAsTheSDKsRealtimeEventsCarryThem() throws {
         var data = ChatEventData(threadId: "19:x@thread.v2", transactionId: nil, time: Date(timeIntervalSince1970: 1), actor: "8:acs:a_b")
         data.actorDisplayName = "Alice"
         data.topic = "Lunch"
         data.threadMetadata = ["k": "v"]
         data.retentionDays = 40
-        let event = LoggedEvent(
-            id: 3, type: ChatEventType.threadCreated.rawValue, threadID: data.threadId, messageID: nil, recipients: ["8:acs:a_b"],
-            data: try JSONBody.encoder.encode(data), createdAt: .now)
-        let message = try #require(RealtimeProjection.message(for: event, recipient: "8:acs:a_b"))
-        guard case .object(let createdBy) = message.data["createdBy"], case .object(let id) = createdBy["id"],
-            case .object(let properties) = message.data["properties"], case .object(let retention) = properties["retentionPolicy"]
-        else { Issue.record("unexpected shape: \(message.data)"); return }
+        let message = try Self.message(for: data, type: .threadCreated, id: 3, recipient: "8:acs:a_b")
+        guard case .object(let fields) = message["data"], case .object(let createdBy) = fields["createdBy"],
+            case .object(let id) = createdBy["id"], case .object(let properties) = fields["properties"],
+            case .object(let retention) = properties["retentionPolicy"]
+        else { Issue.record("unexpected shape: \(message)"); return }
         #expect(id["rawId"] == .string("8:acs:a_b"))
         #expect(createdBy["displayName"] == .string("Alice"))
         #expect(properties["metadata"] == .object(["k": .string("v")]))
@@ -87,15 +97,13 @@ import Testing
         data.messageBody = "hello"
         data.actorDisplayName = "Alice"
         data.version = 7
-        let event = LoggedEvent(
-            id: 9, type: ChatEventType.messageReceived.rawValue, threadID: data.threadId, messageID: "1", recipients: ["8:acs:a_c"],
-            data: try JSONBody.encoder.encode(data), createdAt: .now)
-        let message = try #require(RealtimeProjection.message(for: event, recipient: "8:acs:a_c"))
-        #expect(message.type == "chatMessageReceived")
-        #expect(message.cursor == 9)
-        #expect(message.data["message"] == .string("hello"))
-        #expect(message.data["version"] == .string("7"))
-        guard case .object(let recipient) = message.data["recipient"] else { Issue.record("no recipient"); return }
+        let message = try Self.message(for: data, type: .messageReceived, id: 9, recipient: "8:acs:a_c")
+        #expect(message["type"] == .string("chatMessageReceived"))
+        #expect(message["cursor"] == .number(9))
+        guard case .object(let fields) = message["data"] else { Issue.record("no data"); return }
+        #expect(fields["message"] == .string("hello"))
+        #expect(fields["version"] == .string("7"))
+        guard case .object(let recipient) = fields["recipient"] else { Issue.record("no recipient"); return }
         #expect(recipient["rawId"] == .string("8:acs:a_c"))
     }
 }

@@ -59,10 +59,10 @@ import Testing
             let gone = try await server.runtime.administration.create(name: "gone", geography: .unitedStates)
             let keptHandle = try #require(try await server.runtime.resources.handle(named: "kept"))
             let goneHandle = try #require(try await server.runtime.resources.handle(named: "gone"))
-            _ = try await IdentityService().create(in: keptHandle, customID: nil, token: nil)
+            _ = try await server.identities().create(in: keptHandle, customID: nil, token: nil)
             try await server.runtime.administration.delete(name: "gone")
             // The late write of a request that looked the resource up before it was deleted.
-            _ = try await IdentityService().create(in: goneHandle, customID: nil, token: nil)
+            _ = try await server.identities().create(in: goneHandle, customID: nil, token: nil)
             let store = keptHandle.store
             func owners() async throws -> Set<String> {
                 try await store.read { db in

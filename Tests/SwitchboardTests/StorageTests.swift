@@ -210,13 +210,17 @@ import Testing
             let database = try await DatabaseFactory.open(location, logger: .quiet)
             try await Migrator.migrate(database, to: StoreSchema.schema)
             for _ in 0..<5 {
+                // The transaction writes, says so, then waits on a clock nobody moves until it is cancelled.
+                let (started, signal) = AsyncStream.makeStream(of: Void.self)
+                let stopped = ManualClock()
                 let task = Task {
                     try await database.transaction { db in
                         try await db.insert(into: "store_meta").columns("key", "value").values(SQLBind(UUID().uuidString), SQLBind("x")).run()
-                        try await Task.sleep(for: .seconds(5))
+                        signal.yield()
+                        try await stopped.sleep(for: .seconds(5))
                     }
                 }
-                try await Task.sleep(for: .milliseconds(50))
+                for await _ in started { break }
                 task.cancel()
                 _ = await task.result
                 // The next transaction works and the cancelled one left nothing behind.

@@ -9,55 +9,31 @@ import NIOCore
 import NIOSSL
 import ServiceLifecycle
 
-/// The one place the server is wired: the runtime, the capabilities and their routes, the request pipeline,
-/// TLS. `serve` and the tests both call it.
+/// The one place the server is wired: the runtime, the capabilities (``Assembly``) and their routes, the request
+/// pipeline, TLS. `serve` and the tests both call it.
 ///
 /// - Parameters:
 ///   - runtime: the opened master key, directory and stores (``Runtime/open(_:logger:)``).
 ///   - closesRuntime: whether the application closes the runtime's databases when it shuts down (tests that
 ///     inspect the stores afterwards pass `false`).
+///   - capabilities: the capabilities to serve, every one of the platform's by default.
 ///   - additionalRoutes: routes served besides Switchboard's own, for embedding and tests.
 ///   - onServerRunning: called with the bound port once the server listens.
 public func buildApplication(
     runtime: Runtime,
     closesRuntime: Bool = true,
+    capabilities: [any Capability.Type] = Capabilities.all,
     additionalRoutes: [Route] = [],
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
     let configuration = runtime.configuration
-    let logger = runtime.logger
-    let metrics = HTTPMetrics()
-
-    let hub = RealtimeHub(logger: logger)
-    let work = WorkSignal()
-    var outboundConfiguration = HTTPClient.Configuration(redirectConfiguration: .disallow)
-    outboundConfiguration.timeout.connect = .seconds(min(5, max(1, configuration.webhookTimeout.components.seconds)))
-    let outbound = HTTPClient(eventLoopGroupProvider: .singleton, configuration: outboundConfiguration)
-    let webhooks = WebhookClient(http: outbound, timeout: configuration.webhookTimeout, addresses: configuration.webhookAddresses)
-    let subscriptions = EventSubscriptionService(client: webhooks)
-    let identities = IdentityService(deletionHooks: [ChatIdentityDeletion()], invalidationListeners: [hub])
-    let chat = ChatService(limits: configuration.chatLimits, notifier: CompositeNotifier([hub, work]))
-    let realtime = RealtimeEndpoint(resources: runtime.resources, validator: identities, hub: hub)
-    let routes = RouteTable(
-        apiRoutes(identities: identities, chat: chat, events: EventsAPI(subscriptions: subscriptions, signal: work)) + additionalRoutes)
-    let worker = OutboxWorker(
-        runtime: runtime, handlers: [WebhookHandler(client: webhooks)], owner: runtime.nodeID,
-        schedule: configuration.webhookRetrySchedule, signal: work,
-        // A lease is renewed before each delivery, so it only has to outlast one (with room to record it).
-        lease: max(.seconds(90), configuration.webhookTimeout * 3))
-
+    let assembly = try Assembly(runtime: runtime, capabilities: capabilities, additionalRoutes: additionalRoutes)
     let responder = APIResponder(
-        routes: routes,
-        resources: runtime.resources,
-        tokenValidator: identities,
-        system: SystemEndpoints(
-            directory: runtime.directory, stores: runtime.stores, metrics: metrics, resources: runtime.resources,
-            subscriptions: subscriptions),
-        metrics: metrics,
-        scheme: configuration.scheme,
-        publicURL: configuration.publicURL)
+        routes: assembly.routes, systemRoutes: assembly.systemRoutes, resources: runtime.resources, metrics: assembly.metrics,
+        scheme: configuration.scheme, publicURL: configuration.publicURL)
 
     // HTTP/1.1 with WebSocket upgrades for the real-time endpoint, inside TLS unless disabled.
+    let realtime = assembly.realtimeEndpoint
     let http: HTTPServerBuilder = .http1WebSocketUpgrade(
         configuration: .init(ws: .init(maxFrameSize: 64 * 1024, autoPing: .enabled(timePeriod: .seconds(30))))
     ) { request, _, logger in
@@ -69,7 +45,7 @@ public func buildApplication(
         server = http
     case .development:
         let certificates = DevelopmentCertificates(directory: configuration.dataDirectory)
-        try certificates.prepare(hosts: tlsHosts(configuration))
+        try certificates.prepare(hosts: tlsHosts(configuration), now: runtime.clock.now.date)
         server = try .tls(
             http,
             tlsConfiguration: try tlsConfiguration(
@@ -83,20 +59,12 @@ public func buildApplication(
         server: server,
         configuration: ApplicationConfiguration(
             address: .hostname(configuration.host, port: configuration.port), serverName: "Switchboard"),
-        // A service group stops its services in reverse order, after the server: the workers first, then what they
-        // use (the outgoing HTTP client), and the databases last.
-        services: (closesRuntime ? [RuntimeService(runtime: runtime)] : []) + [
-            HTTPClientService(client: outbound), RealtimeService(hub: hub), MaintenanceService(runtime: runtime, chat: chat), worker,
-        ],
+        // The databases close last, after every service that uses them has stopped.
+        services: (closesRuntime ? [RuntimeService(runtime: runtime)] : []) + assembly.services,
         onServerRunning: { channel in
             await onServerRunning(channel.localAddress?.port ?? configuration.port)
         },
-        logger: logger)
-}
-
-/// Every API route, capability by capability.
-func apiRoutes(identities: IdentityService, chat: ChatService, events: EventsAPI) -> [Route] {
-    IdentityAPI(identities: identities).routes + ChatAPI(chat: chat).routes + events.routes
+        logger: runtime.logger)
 }
 
 func tlsHosts(_ configuration: ServerConfiguration) -> [String] {

@@ -19,17 +19,21 @@ public struct Runtime: Sendable {
     public let resources: ResourceRegistry
     public let administration: ResourceAdministration
     public let logger: Logger
+    /// The one clock every service and worker reads.
+    public let clock: any WallClock
     /// This node's stable id (a file in the data directory): the owner of its outbox leases.
     public let nodeID: String
 
     /// Opens (and on first use creates) the data directory, master key, directory and stores.
-    public static func open(_ configuration: ServerConfiguration, logger: Logger) async throws -> Runtime {
+    public static func open(_ configuration: ServerConfiguration, logger: Logger, clock: any WallClock = SystemClock()) async throws
+        -> Runtime
+    {
         try configuration.validate()
         try FileManager.default.createDirectory(
             at: configuration.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let (masterKey, createdKey) = try loadMasterKey(configuration.masterKey)
         let database = try await DatabaseFactory.open(configuration.directory, logger: logger)
-        let directory = Directory(database: database)
+        let directory = Directory(database: database, clock: clock)
         do {
             try await directory.prepare(masterKey: masterKey)
         } catch {
@@ -39,12 +43,13 @@ public struct Runtime: Sendable {
             throw error
         }
         let stores = StoreRegistry(
-            configured: configuration.stores, defaultDirectory: configuration.defaultStoreDirectory, directory: directory, logger: logger)
+            configured: configuration.stores, defaultDirectory: configuration.defaultStoreDirectory, directory: directory,
+            keyring: ResourceKeyring(directory: directory, masterKey: masterKey), clock: clock, logger: logger)
         return Runtime(
             configuration: configuration, masterKey: masterKey, directory: directory, stores: stores,
             resources: ResourceRegistry(directory: directory, stores: stores, masterKey: masterKey),
-            administration: ResourceAdministration(directory: directory, stores: stores, masterKey: masterKey),
-            logger: logger, nodeID: loadNodeID(configuration.dataDirectory))
+            administration: ResourceAdministration(directory: directory, stores: stores, masterKey: masterKey, clock: clock),
+            logger: logger, clock: clock, nodeID: loadNodeID(configuration.dataDirectory))
     }
 
     /// First-start set-up: on a directory that has never been set up, creates the `dev` resource in United States.

@@ -34,14 +34,14 @@ public struct ServerConfiguration: Sendable {
     public var logLevel: Logger.Level
     /// Whether a first start creates the `dev` resource.
     public var createsDevelopmentResource: Bool
-    /// Chat's limits (ACS's by default).
-    public var chatLimits = ChatLimits()
-    /// When webhook deliveries are retried (Event Grid's schedule by default).
-    public var webhookRetrySchedule = RetrySchedule()
-    /// How long a webhook endpoint has to answer.
-    public var webhookTimeout: Duration = .seconds(30)
-    /// Which addresses webhook endpoints may have.
-    public var webhookAddresses = WebhookAddressPolicy()
+
+    // Each capability's settings, in its own group (carriers' settings — SMPP, SMTP, DNS, WhatsApp — join the same
+    // way as their capabilities land).
+
+    /// Chat: its limits.
+    public var chat = ChatConfiguration()
+    /// Events: how webhooks are called and retried.
+    public var events = EventsConfiguration()
 
     public init(
         dataDirectory: URL, host: String = "127.0.0.1", port: Int = 8443, tls: TLSMode = .development,

@@ -28,7 +28,7 @@ public struct AccessTokenService: Sendable {
 
     /// Issues a token for `user` valid from `now` for `lifetimeMinutes`.
     public func issue(
-        for user: UserID, scopes: [TokenScope], lifetimeMinutes: Int, revision: Int64, now: Date = Date()
+        for user: UserID, scopes: [TokenScope], lifetimeMinutes: Int, revision: Int64, now: Date
     ) async throws -> IssuedToken {
         let issuedAt = Int(now.timeIntervalSince1970)
         let expires = issuedAt + lifetimeMinutes * 60
@@ -49,7 +49,7 @@ public struct AccessTokenService: Sendable {
     }
 
     /// Checks a token's signature, resource and expiry; the caller then checks the identity and its revision.
-    public func verify(_ token: String, now: Date = Date()) async throws(AuthenticationFailure) -> AccessTokenClaims {
+    public func verify(_ token: String, now: Date) async throws(AuthenticationFailure) -> AccessTokenClaims {
         let claims: AccessTokenClaims
         do {
             claims = try await keys.verify(token, as: AccessTokenClaims.self)

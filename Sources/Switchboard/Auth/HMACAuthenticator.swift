@@ -44,7 +44,7 @@ public struct HMACAuthenticator: Sendable {
     }
 
     /// Succeeds when the request is signed with one of `keys`.
-    public func authenticate(_ request: SignedRequest, keys: [SymmetricKey], now: Date = Date())
+    public func authenticate(_ request: SignedRequest, keys: [SymmetricKey], now: Date)
         throws(AuthenticationFailure)
     {
         guard let authorization = request.authorization else { throw .missingCredentials }

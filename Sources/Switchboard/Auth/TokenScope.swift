@@ -25,3 +25,9 @@ public enum TokenScope: String, Sendable, CaseIterable, Codable {
     /// The error text listing the valid scopes.
     static var validList: String { allCases.map(\.rawValue).joined(separator: ", ") }
 }
+
+extension Set where Element == TokenScope {
+    /// Whether the scopes allow chat at all: `chat`, `chat.join` or `chat.join.limited`. The one rule the Chat API
+    /// and the real-time endpoint (which carries chat) both apply.
+    public var allowsChat: Bool { !isDisjoint(with: [.chat, .chatJoin, .chatJoinLimited]) }
+}

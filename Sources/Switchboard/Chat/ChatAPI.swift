@@ -17,25 +17,25 @@ public struct ChatAPI: Sendable {
         self.chat = chat
     }
 
-    public var routes: [Route] {
+    public func routes(userToken auth: any Authenticator) -> [Route] {
         let s = Self.service
         return [
-            Route(.post, "/chat/threads", service: s, auth: .userToken, handler: createThread),
-            Route(.get, "/chat/threads", service: s, auth: .userToken, handler: listThreads),
-            Route(.get, "/chat/threads/{thread}", service: s, auth: .userToken, handler: getThread),
-            Route(.patch, "/chat/threads/{thread}", service: s, auth: .userToken, handler: updateThread),
-            Route(.delete, "/chat/threads/{thread}", service: s, auth: .userToken, handler: deleteThread),
-            Route(.post, "/chat/threads/{thread}/messages", service: s, auth: .userToken, maxBodySize: 128 * 1024, handler: sendMessage),
-            Route(.get, "/chat/threads/{thread}/messages", service: s, auth: .userToken, handler: listMessages),
-            Route(.get, "/chat/threads/{thread}/messages/{message}", service: s, auth: .userToken, handler: getMessage),
-            Route(.patch, "/chat/threads/{thread}/messages/{message}", service: s, auth: .userToken, maxBodySize: 128 * 1024, handler: updateMessage),
-            Route(.delete, "/chat/threads/{thread}/messages/{message}", service: s, auth: .userToken, handler: deleteMessage),
-            Route(.get, "/chat/threads/{thread}/participants", service: s, auth: .userToken, handler: listParticipants),
-            Route(.post, "/chat/threads/{thread}/participants/:add", service: s, auth: .userToken, handler: addParticipants),
-            Route(.post, "/chat/threads/{thread}/participants/:remove", service: s, auth: .userToken, handler: removeParticipant),
-            Route(.post, "/chat/threads/{thread}/readReceipts", service: s, auth: .userToken, handler: sendReadReceipt),
-            Route(.get, "/chat/threads/{thread}/readReceipts", service: s, auth: .userToken, handler: listReadReceipts),
-            Route(.post, "/chat/threads/{thread}/typing", service: s, auth: .userToken, handler: sendTyping),
+            Route(.post, "/chat/threads", service: s, auth: auth, handler: createThread),
+            Route(.get, "/chat/threads", service: s, auth: auth, handler: listThreads),
+            Route(.get, "/chat/threads/{thread}", service: s, auth: auth, handler: getThread),
+            Route(.patch, "/chat/threads/{thread}", service: s, auth: auth, handler: updateThread),
+            Route(.delete, "/chat/threads/{thread}", service: s, auth: auth, handler: deleteThread),
+            Route(.post, "/chat/threads/{thread}/messages", service: s, auth: auth, maxBodySize: 128 * 1024, handler: sendMessage),
+            Route(.get, "/chat/threads/{thread}/messages", service: s, auth: auth, handler: listMessages),
+            Route(.get, "/chat/threads/{thread}/messages/{message}", service: s, auth: auth, handler: getMessage),
+            Route(.patch, "/chat/threads/{thread}/messages/{message}", service: s, auth: auth, maxBodySize: 128 * 1024, handler: updateMessage),
+            Route(.delete, "/chat/threads/{thread}/messages/{message}", service: s, auth: auth, handler: deleteMessage),
+            Route(.get, "/chat/threads/{thread}/participants", service: s, auth: auth, handler: listParticipants),
+            Route(.post, "/chat/threads/{thread}/participants/:add", service: s, auth: auth, handler: addParticipants),
+            Route(.post, "/chat/threads/{thread}/participants/:remove", service: s, auth: auth, handler: removeParticipant),
+            Route(.post, "/chat/threads/{thread}/readReceipts", service: s, auth: auth, handler: sendReadReceipt),
+            Route(.get, "/chat/threads/{thread}/readReceipts", service: s, auth: auth, handler: listReadReceipts),
+            Route(.post, "/chat/threads/{thread}/typing", service: s, auth: auth, handler: sendTyping),
         ]
     }
 

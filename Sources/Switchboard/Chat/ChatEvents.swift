@@ -17,7 +17,7 @@ public enum ChatEventType: String, Sendable, CaseIterable {
 }
 
 /// The data of a chat event. Which fields are set depends on the type.
-public struct ChatEventData: Codable, Sendable {
+public struct ChatEventData: EventPayload {
     public struct Participant: Codable, Sendable {
         public var rawId: String
         public var displayName: String?
@@ -52,10 +52,12 @@ public struct ChatEventData: Codable, Sendable {
         self.actor = actor
     }
 
-    func event(_ type: ChatEventType, recipients: [String], messageID: String? = nil, actor: String? = nil) throws -> NewEvent {
+    /// The event to log: it belongs to its thread (and to `messageID`, whose deletion removes it) and to `actor`,
+    /// whose deletion removes it too.
+    func event(_ type: ChatEventType, recipients: [String], messageID: String? = nil, actor: String? = nil) -> NewEvent {
         NewEvent(
-            type: type.rawValue, threadID: threadId, messageID: messageID, actor: actor, recipients: recipients,
-            data: try JSONBody.encoder.encode(self))
+            type: type.rawValue, payload: self, recipients: recipients,
+            correlation: Correlation.chat(thread: threadId, message: messageID), subject: actor.map { .communicationUser($0) })
     }
 }
 
@@ -64,5 +66,12 @@ extension ChatEventData.Participant {
         self.init(
             rawId: membership.participant, displayName: membership.displayName, metadata: membership.metadata,
             shareHistoryTime: membership.shareHistoryTime?.date)
+    }
+}
+
+extension Correlation {
+    /// A chat thread, or one of its messages.
+    static func chat(thread: String, message: String? = nil) -> Correlation {
+        Correlation(scope: "chat:\(thread)", item: message)
     }
 }

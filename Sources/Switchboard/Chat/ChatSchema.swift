@@ -85,5 +85,9 @@ enum ChatSchema {
             .run()
     }
 
+    static let migrations = [v1, v2]
     static let tables = ["chat_read_receipts", "chat_messages", "chat_memberships", "chat_threads"]
+    /// Where chat erases personal data (message content, topics, names) and whatever carried it on: the tables made
+    /// unrecoverable after a deletion (``Database/reclaimDeletedRows(in:_:)``).
+    static let erasableTables = ["chat_messages", "chat_threads", "chat_memberships", "events", "outbox"]
 }

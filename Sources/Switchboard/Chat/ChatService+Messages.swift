@@ -23,10 +23,11 @@ extension ChatService {
         try validateDisplayName(message.senderDisplayName, target: "senderDisplayName")
         try validateMetadata(message.metadata, target: "metadata")
         let limits = self.limits
-        return try await change(resource) { db in
+        return try await change(resource) { tx in
+            let db = tx.db
             let access = try await access(db, resource: resource, user: user, thread: thread, allowingFormer: false, allMemberships: true, locking: true)
             let recipients = (access.everyone ?? []).filter(\.isCurrent).map(\.participant)
-            let now = Timestamp.now
+            let now = tx.now
             // Taking the thread's row lock first makes the rate count exact across nodes.
             guard let reserved = try await ChatStore.reserve(1, in: db, resource: resource, thread: thread, at: now) else {
                 throw ChatError.threadNotFound
@@ -55,8 +56,8 @@ extension ChatService {
             data.metadata = message.metadata
             data.composeTime = now.date
             data.version = reserved.messageID
-            try await EventLog.append(
-                [try data.event(.messageReceived, recipients: recipients, messageID: id, actor: sender)], resource: resource, in: db)
+            try await events.append(
+                [data.event(.messageReceived, recipients: recipients, messageID: id, actor: sender)], in: tx)
             return id
         }
     }
@@ -109,9 +110,10 @@ extension ChatService {
             throw ChatError.messageTooLarge(limits.maxMessageBytes)
         }
         try validateMetadata(edit.metadata, target: "metadata")
-        try await change(resource) { db in
+        try await change(resource) { tx in
+            let db = tx.db
             var message = try await ownMessage(id, in: thread, of: user, resource: resource, db: db)
-            let now = Timestamp.now
+            let now = tx.now
             if let content = edit.content { message.content = ChatWire.MessageContent(message: content) }
             if let metadata = edit.metadata { message.metadata = metadata }
             message.editedAt = now
@@ -125,11 +127,10 @@ extension ChatService {
             data.metadata = message.metadata
             data.composeTime = message.createdAt.date
             data.version = message.version
-            try await EventLog.append(
-                [try data.event(
+            try await events.append(
+                [data.event(
                     .messageEdited, recipients: try await currentParticipants(db, resource: resource, thread: thread),
-                    messageID: id, actor: user.id.rawID)],
-                resource: resource, in: db)
+                    messageID: id, actor: user.id.rawID)], in: tx)
         }
     }
 
@@ -139,26 +140,26 @@ extension ChatService {
         async throws
     {
         try requireChat(user)
-        let erased = try await change(resource) { db -> Bool in
+        let erased = try await change(resource) { tx -> Bool in
+            let db = tx.db
             let message = try await ownMessage(id, in: thread, of: user, resource: resource, db: db, allowingDeleted: true)
             if message.deletedAt != nil { return false }
-            let now = Timestamp.now
+            let now = tx.now
             let version = max(now.milliseconds, message.version + 1)
             try await ChatStore.eraseMessage(db, resource: resource, thread: thread, id: id, version: version, at: now)
-            try await EventLog.removeEvents(ofMessage: id, thread: thread, resource: resource, in: db)
+            try await tx.withdraw(.chat(thread: thread, message: id))
             var data = ChatEventData(threadId: thread, transactionId: transactionID, time: now.date, actor: user.id.rawID)
             data.messageId = id
             data.messageType = message.type
             data.composeTime = message.createdAt.date
             data.version = version
-            try await EventLog.append(
-                [try data.event(
+            try await events.append(
+                [data.event(
                     .messageDeleted, recipients: try await currentParticipants(db, resource: resource, thread: thread),
-                    actor: user.id.rawID)],
-                resource: resource, in: db)
+                    actor: user.id.rawID)], in: tx)
             return true
         }
-        if erased { try await (resource.store as? SQLiteDatabase)?.checkpoint() }
+        if erased { try await resource.store.reclaimDeletedRows(in: ChatSchema.erasableTables, .withinMaintenanceInterval) }
     }
 
     /// The caller's own, visible, text or html message, for editing or deleting.

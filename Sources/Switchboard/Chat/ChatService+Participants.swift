@@ -26,7 +26,8 @@ extension ChatService {
             throw ChatError.invalid(code: "InvalidRequestBody", message: "At least one participant is required.", target: "participants")
         }
         let limits = self.limits
-        return try await change(resource) { db in
+        return try await change(resource) { tx in
+            let db = tx.db
             _ = try await access(db, resource: resource, user: user, thread: thread, allowingFormer: false, locking: true)
             let (candidates, invalid) = try await candidates(requested, resource: resource, in: db)
             let all = try await ChatStore.memberships(db, resource: resource, thread: thread)
@@ -45,7 +46,7 @@ extension ChatService {
             guard current.count + joining.count <= limits.maxParticipants else {
                 throw ChatError.tooManyParticipants(limits.maxParticipants)
             }
-            let now = Timestamp.now
+            let now = tx.now
             guard let reserved = try await ChatStore.reserve(1, in: db, resource: resource, thread: thread, at: now) else {
                 throw ChatError.threadNotFound
             }
@@ -71,9 +72,8 @@ extension ChatService {
             var data = ChatEventData(threadId: thread, transactionId: transactionID, time: now.date, actor: user.id.rawID)
             data.participants = added.map(ChatEventData.Participant.init)
             data.version = now.milliseconds
-            try await EventLog.append(
-                [try data.event(.participantsAdded, recipients: current.map(\.participant), actor: user.id.rawID)],
-                resource: resource, in: db)
+            try await events.append(
+                [data.event(.participantsAdded, recipients: current.map(\.participant), actor: user.id.rawID)], in: tx)
             return invalid
         }
     }
@@ -86,11 +86,12 @@ extension ChatService {
     {
         try requireChat(user)
         try requireParticipantManagement(user)
-        try await change(resource) { db in
+        try await change(resource) { tx in
+            let db = tx.db
             _ = try await access(db, resource: resource, user: user, thread: thread, allowingFormer: false, locking: true)
             let current = try await ChatStore.memberships(db, resource: resource, thread: thread).filter(\.isCurrent)
             guard let target = current.first(where: { $0.participant == rawID }) else { throw ChatError.participantNotFound }
-            let now = Timestamp.now
+            let now = tx.now
             guard let reserved = try await ChatStore.reserve(1, in: db, resource: resource, thread: thread, at: now) else {
                 throw ChatError.threadNotFound
             }
@@ -107,9 +108,8 @@ extension ChatService {
             var data = ChatEventData(threadId: thread, transactionId: transactionID, time: now.date, actor: user.id.rawID)
             data.participants = [ChatEventData.Participant(target)]
             data.version = now.milliseconds
-            try await EventLog.append(
-                [try data.event(.participantsRemoved, recipients: current.map(\.participant), actor: user.id.rawID)],
-                resource: resource, in: db)
+            try await events.append(
+                [data.event(.participantsRemoved, recipients: current.map(\.participant), actor: user.id.rawID)], in: tx)
         }
     }
 
@@ -119,12 +119,13 @@ extension ChatService {
     {
         try requireChat(user)
         let limits = self.limits
-        try await change(resource) { db in
+        try await change(resource) { tx in
+            let db = tx.db
             let access = try await access(db, resource: resource, user: user, thread: thread, allowingFormer: false, locking: true)
             guard let message = try await ChatStore.message(db, resource: resource, thread: thread, id: messageID),
                 message.deletedAt == nil, access.shows(message)
             else { throw ChatError.messageNotFound }
-            let now = Timestamp.now
+            let now = tx.now
             try await ChatStore.upsertReadReceipt(
                 db, resource: resource, thread: thread, participant: user.id.rawID, messageID: messageID,
                 sequence: message.sequence, at: now)
@@ -133,8 +134,8 @@ extension ChatService {
             var data = ChatEventData(threadId: thread, transactionId: transactionID, time: now.date, actor: user.id.rawID)
             data.chatMessageId = messageID
             data.version = now.milliseconds
-            try await EventLog.append(
-                [try data.event(.readReceiptReceived, recipients: recipients, actor: user.id.rawID)], resource: resource, in: db)
+            try await events.append(
+                [data.event(.readReceiptReceived, recipients: recipients, actor: user.id.rawID)], in: tx)
         }
     }
 
@@ -156,17 +157,17 @@ extension ChatService {
         try requireChat(user)
         try validateDisplayName(displayName, target: "senderDisplayName")
         let limits = self.limits
-        try await change(resource) { db in
+        try await change(resource) { tx in
+            let db = tx.db
             _ = try await access(db, resource: resource, user: user, thread: thread, allowingFormer: false, locking: true)
             let participants = try await currentParticipants(db, resource: resource, thread: thread)
             guard participants.count <= limits.maxFanoutParticipants else { return }
-            let now = Timestamp.now
+            let now = tx.now
             var data = ChatEventData(threadId: thread, transactionId: transactionID, time: now.date, actor: user.id.rawID)
             data.actorDisplayName = displayName
             data.version = now.milliseconds
-            try await EventLog.append(
-                [try data.event(.typingIndicatorReceived, recipients: participants.filter { $0 != user.id.rawID }, actor: user.id.rawID)],
-                resource: resource, in: db)
+            try await events.append(
+                [data.event(.typingIndicatorReceived, recipients: participants.filter { $0 != user.id.rawID }, actor: user.id.rawID)], in: tx)
         }
     }
 }

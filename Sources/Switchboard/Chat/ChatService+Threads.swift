@@ -23,7 +23,8 @@ extension ChatService {
         let creator = user.id.rawID
         let key = request.repeatabilityRequestID.map { Self.creationKey(creator: creator, requestID: $0) }
         do {
-            return try await change(resource) { db in
+            return try await change(resource) { tx in
+            let db = tx.db
                 if let key, let existing = try await ChatStore.threadID(db, resource: resource, creationKey: key),
                     let thread = try await ChatStore.thread(db, resource: resource, id: existing)
                 {
@@ -38,7 +39,7 @@ extension ChatService {
                         metadata: creatorEntry?.metadata), at: 0)
                 guard members.count <= limits.maxParticipants else { throw ChatError.tooManyParticipants(limits.maxParticipants) }
 
-                let now = Timestamp.now
+                let now = tx.now
                 let id = Self.newThreadID()
                 try await ChatStore.insertThread(
                     db, resource: resource, id: id, topic: request.topic, metadata: request.metadata, createdBy: creator,
@@ -76,9 +77,8 @@ extension ChatService {
                 data.createTime = now.date
                 data.version = now.milliseconds
                 data.participants = memberships.map(ChatEventData.Participant.init)
-                try await EventLog.append(
-                    [try data.event(.threadCreated, recipients: memberships.map(\.participant), actor: creator)],
-                    resource: resource, in: db)
+                try await events.append(
+                [data.event(.threadCreated, recipients: memberships.map(\.participant), actor: creator)], in: tx)
                 guard let thread = try await ChatStore.thread(db, resource: resource, id: id) else {
                     throw ChatError.threadNotFound
                 }
@@ -134,9 +134,10 @@ extension ChatService {
         case .null: retention = .some(nil)
         case .value(let policy): retention = .some(try retentionDays(policy))
         }
-        try await change(resource) { db in
+        try await change(resource) { tx in
+            let db = tx.db
             var thread = try await access(db, resource: resource, user: user, thread: id, allowingFormer: false, locking: true).thread
-            let now = Timestamp.now
+            let now = tx.now
             var changed = false
             if case .value(let topic) = update.topic, topic != thread.topic {
                 thread.topic = topic
@@ -169,18 +170,18 @@ extension ChatService {
             data.retentionDays = thread.retentionDays
             data.createTime = thread.createdAt.date
             data.version = now.milliseconds
-            try await EventLog.append(
-                [try data.event(
+            try await events.append(
+                [data.event(
                     .threadPropertiesUpdated, recipients: try await currentParticipants(db, resource: resource, thread: id),
-                    actor: user.id.rawID)],
-                resource: resource, in: db)
+                    actor: user.id.rawID)], in: tx)
         }
     }
 
     /// Deletes a thread: all its messages, read receipts and events go; the thread stays listed with `deletedOn`.
     func deleteThread(_ id: String, by user: AuthenticatedUser?, in resource: ResourceHandle, transactionID: String?) async throws {
         if let user { try requireThreadManagement(user, "delete chat threads") }
-        try await change(resource) { db in
+        try await change(resource) { tx in
+            let db = tx.db
             guard let thread = try await ChatStore.thread(db, resource: resource, id: id, locking: true) else { throw ChatError.threadNotFound }
             if let user {
                 let memberships = try await ChatStore.memberships(db, resource: resource, thread: id, participant: user.id.rawID)
@@ -191,16 +192,16 @@ extension ChatService {
                 return
             }
             let recipients = try await currentParticipants(db, resource: resource, thread: id)
-            let now = Timestamp.now
+            let now = tx.now
             guard try await ChatStore.markDeleted(db, resource: resource, thread: id, at: now) else { return }
-            try await EventLog.removeEvents(ofThread: id, keeping: [], resource: resource, in: db)
+            try await tx.withdraw(.chat(thread: id))
             var data = ChatEventData(threadId: id, transactionId: transactionID, time: now.date, actor: user?.id.rawID)
             data.createTime = thread.createdAt.date
             data.version = now.milliseconds
-            try await EventLog.append(
-                [try data.event(.threadDeleted, recipients: recipients, actor: user?.id.rawID)], resource: resource, in: db)
+            try await events.append(
+                [data.event(.threadDeleted, recipients: recipients, actor: user?.id.rawID)], in: tx)
         }
-        try await (resource.store as? SQLiteDatabase)?.checkpoint()
+        try await resource.store.reclaimDeletedRows(in: ChatSchema.erasableTables, .withinMaintenanceInterval)
     }
 
     struct ThreadCursor: Codable {

@@ -5,14 +5,19 @@ import SQLKit
 /// What the Chat API does: threads, messages, participants, read receipts, typing — with ACS's authorization
 /// rules, the residency document's retention rules, and an event for every change.
 ///
-/// Every change runs in one transaction with the events it raises; real-time sessions are woken after commit.
+/// Every change runs in one transaction with the events it raises (``Changes``); real-time sessions and webhook
+/// deliveries follow from the event log once it commits.
 public struct ChatService: Sendable {
     let limits: ChatLimits
-    let notifier: any EventNotifier
+    let changes: Changes
+    let events: EventLog
+    let clock: any WallClock
 
-    public init(limits: ChatLimits = ChatLimits(), notifier: any EventNotifier) {
+    public init(limits: ChatLimits = ChatLimits(), changes: Changes, events: EventLog, clock: any WallClock) {
         self.limits = limits
-        self.notifier = notifier
+        self.changes = changes
+        self.events = events
+        self.clock = clock
     }
 
     /// The caller's standing in a thread.
@@ -55,9 +60,7 @@ public struct ChatService: Sendable {
     // remove participants either)
 
     func requireChat(_ user: AuthenticatedUser) throws {
-        guard !user.scopes.isDisjoint(with: [.chat, .chatJoin, .chatJoinLimited]) else {
-            throw ChatError.missingScope("use chat")
-        }
+        guard user.scopes.allowsChat else { throw ChatError.missingScope("use chat") }
     }
 
     func requireThreadManagement(_ user: AuthenticatedUser, _ action: String) throws {
@@ -70,11 +73,9 @@ public struct ChatService: Sendable {
         }
     }
 
-    /// Runs a change and wakes real-time delivery once it is committed.
-    func change<T: Sendable>(_ resource: ResourceHandle, _ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        let (result, queued) = try await OutboxWrites.tracking { try await resource.store.transaction(body) }
-        await notifier.eventsCommitted(resource: resource, queuedDeliveries: queued)
-        return result
+    /// Runs a change of the resource's chat data in one transaction.
+    func change<T: Sendable>(_ resource: ResourceHandle, _ body: @Sendable (Transaction) async throws -> T) async throws -> T {
+        try await changes.run(in: resource, body)
     }
 
     /// The raw ids of the thread's current participants.

@@ -325,19 +325,6 @@ enum ChatStore {
             .run()
     }
 
-    /// Erases every message `sender` sent in the resource, sender included; returns the threads touched.
-    static func eraseMessages(of sender: String, _ db: any SQLDatabase, resource: ResourceHandle, at now: Timestamp) async throws {
-        try await db.update("chat_messages")
-            .set("content", to: SQLLiteral.null)
-            .set("metadata", to: SQLLiteral.null)
-            .set("sender_display_name", to: SQLLiteral.null)
-            .set("sender", to: SQLLiteral.null)
-            .set("deleted_at", to: now.milliseconds)
-            .set("changed_at", to: now.milliseconds)
-            .where("resource_id", .equal, resource.storageID).where("sender", .equal, sender)
-            .run()
-    }
-
     /// The send-rate window of a thread: how many text and html messages were sent since `since`, and, when that
     /// is `limit` or more, when the message was sent whose leaving the window lets the next one in. Both are index
     /// range reads (`chat_messages_time`): the cost depends on neither the thread's size nor the limit.
@@ -387,47 +374,6 @@ enum ChatStore {
                     chatMessageId: try row.decode(column: "message_id", as: String.self),
                     readOn: Timestamp(milliseconds: try row.decode(column: "read_at", as: Int64.self)).date)
             }
-    }
-
-    // MARK: Identity deletion
-
-    /// Removes the display name and metadata a participant was given from the `participantAdded` and
-    /// `participantRemoved` messages of every thread it took part in; the messages keep their place and the
-    /// participant's id.
-    static func scrubParticipantFromSystemMessages(_ db: any SQLDatabase, resource: ResourceHandle, participant: String) async throws {
-        let threads = try await db.select().distinct().column("thread_id").from("chat_memberships")
-            .where("resource_id", .equal, resource.storageID).where("participant", .equal, participant)
-            .all(decodingColumn: "thread_id", as: String.self)
-        for thread in threads {
-            let rows = try await db.select().columns(messageColumns).from("chat_messages")
-                .where("resource_id", .equal, resource.storageID).where("thread_id", .equal, thread)
-                .where("type", .in, ["participantAdded", "participantRemoved"])
-                .all()
-            for row in rows {
-                var message = try decodeMessage(row, resource: resource)
-                guard var content = message.content, var participants = content.participants,
-                    participants.contains(where: { $0.communicationIdentifier.resolvedRawID == participant })
-                else { continue }
-                for index in participants.indices where participants[index].communicationIdentifier.resolvedRawID == participant {
-                    participants[index].displayName = nil
-                    participants[index].metadata = nil
-                }
-                content.participants = participants
-                message.content = content
-                try await db.update("chat_messages")
-                    .set("content", to: try sealJSON(message.content, resource: resource, field: contentField))
-                    .where("resource_id", .equal, resource.storageID).where("thread_id", .equal, thread)
-                    .where("id", .equal, message.id)
-                    .run()
-            }
-        }
-    }
-
-    static func removeParticipantEverywhere(_ db: any SQLDatabase, resource: ResourceHandle, participant: String) async throws {
-        try await db.delete(from: "chat_read_receipts").where("resource_id", .equal, resource.storageID)
-            .where("participant", .equal, participant).run()
-        try await db.delete(from: "chat_memberships").where("resource_id", .equal, resource.storageID)
-            .where("participant", .equal, participant).run()
     }
 
     // MARK: Decoding

@@ -29,21 +29,32 @@ public struct ResourceCrypto: Sendable {
 
     /// Encrypts a personal value for storage in `field`.
     public func seal(_ value: String, field: PersonalField) throws -> Data {
-        let box = try AES.GCM.seal(Data(value.utf8), using: encryptionKey, authenticating: context(field))
-        return Data([Self.formatVersion]) + box.combined!
+        try seal(data: Data(value.utf8), field: field)
+    }
+
+    /// Encrypts bytes (a queued delivery's payload) for storage in `field`; the same format as ``seal(_:field:)``.
+    public func seal(data: Data, field: PersonalField) throws -> Data {
+        let box = try AES.GCM.seal(data, using: encryptionKey, authenticating: context(field))
+        // `combined` is nil only for nonces of a non-standard size; this one is the default 12 bytes.
+        guard let combined = box.combined else { throw CryptoFailure.unsupportedFormat }
+        return Data([Self.formatVersion]) + combined
+    }
+
+    /// Decrypts bytes sealed by ``seal(data:field:)`` (or ``seal(_:field:)``) for the same field of the same resource.
+    public func open(data sealed: Data, field: PersonalField) throws(CryptoFailure) -> Data {
+        guard sealed.first == Self.formatVersion else { throw .unsupportedFormat }
+        do {
+            let box = try AES.GCM.SealedBox(combined: sealed.dropFirst())
+            return try AES.GCM.open(box, using: encryptionKey, authenticating: context(field))
+        } catch {
+            throw .authenticationFailed
+        }
     }
 
     /// Decrypts a value sealed by ``seal(_:field:)`` for the same field of the same resource.
     public func open(_ sealed: Data, field: PersonalField) throws(CryptoFailure) -> String {
-        guard sealed.first == Self.formatVersion else { throw .unsupportedFormat }
-        do {
-            let box = try AES.GCM.SealedBox(combined: sealed.dropFirst())
-            let plaintext = try AES.GCM.open(box, using: encryptionKey, authenticating: context(field))
-            guard let text = String(data: plaintext, encoding: .utf8) else { throw CryptoFailure.unsupportedFormat }
-            return text
-        } catch {
-            throw .authenticationFailed
-        }
+        guard let text = String(data: try open(data: sealed, field: field), encoding: .utf8) else { throw .unsupportedFormat }
+        return text
     }
 
     /// Seals an optional value; `nil` stays `nil`.
@@ -83,6 +94,7 @@ public enum BlindIndexKind: String, Sendable {
     case phoneNumber = "phone"
     case emailAddress = "email"
     case customID = "custom-id"
+    case communicationUser = "user"
 
     /// The canonical form two spellings of the same value share.
     public func normalize(_ value: String) -> String {
@@ -92,7 +104,7 @@ public enum BlindIndexKind: String, Sendable {
             return "+" + digits
         case .emailAddress:
             return value.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
-        case .customID:
+        case .customID, .communicationUser:
             return value
         }
     }

@@ -5,14 +5,16 @@ import SQLKit
 /// servers compare on each request so a change made by the command line takes effect at once.
 public struct Directory: Sendable {
     public let database: any Database
+    let clock: any WallClock
 
-    public init(database: any Database) {
+    public init(database: any Database, clock: any WallClock = SystemClock()) {
         self.database = database
+        self.clock = clock
     }
 
     /// Migrates the directory and checks that `masterKey` is the key it was created with.
     public func prepare(masterKey: MasterKey) async throws {
-        try await Migrator.migrate(database, to: DirectorySchema.schema)
+        try await Migrator.migrate(database, to: DirectorySchema.schema, context: MigrationContext(now: clock.now))
         let check = masterKey.checkValue
         try await database.transaction { db in
             // The first node to start records its key; every node, that one included, then compares with it.
@@ -47,6 +49,7 @@ public struct Directory: Sendable {
     /// to another store only while it holds no resources; otherwise a node configured with another store for it
     /// (a missing `--store` option, a mistyped URL) is refused rather than allowed to split its data.
     public func bindStore(_ storeID: String, for geography: Geography, location: DatabaseLocation) async throws {
+        let now = clock.now
         try await write { db in
             let bound = try await db.select().columns("store_id", "location").from("geography_stores")
                 .where("geography", .equal, geography.compactName).first()
@@ -54,7 +57,7 @@ public struct Directory: Sendable {
                 try await db.insert(into: "geography_stores").columns("geography", "store_id", "location", "bound_at")
                     .values(
                         SQLBind(geography.compactName), SQLBind(storeID), SQLBind(location.description),
-                        SQLBind(Timestamp.now.milliseconds))
+                        SQLBind(now.milliseconds))
                     .run()
                 return
             }
@@ -68,7 +71,7 @@ public struct Directory: Sendable {
                     geography: geography, configured: location, bound: try bound.decode(column: "location", as: String.self))
             }
             try await db.update("geography_stores").set("store_id", to: storeID).set("location", to: location.description)
-                .set("bound_at", to: Timestamp.now.milliseconds)
+                .set("bound_at", to: now.milliseconds)
                 .where("geography", .equal, geography.compactName).run()
         }
     }
@@ -141,24 +144,25 @@ public struct Directory: Sendable {
     /// Removes a resource and with it the only copy of its sealed data key; its id is kept for an hour (see
     /// ``recentlyDeleted(now:)``).
     public func remove(id: UUID) async throws {
+        let now = clock.now
         try await write { db in
             let text = id.uuidString.lowercased()
             try await db.delete(from: "resources").where("id", .equal, text).run()
             try await db.insert(into: "deleted_resources").columns("id", "deleted_at")
-                .values(SQLBind(text), SQLBind(Timestamp.now.milliseconds))
+                .values(SQLBind(text), SQLBind(now.milliseconds))
                 .ignoringConflicts(with: ["id"]).run()
             try await Self.bumpRevision(db)
         }
         // The row held the only copy of the resource's sealed data key.
-        try await database.reclaimDeletedRows(in: ["resources"])
+        try await database.reclaimDeletedRows(in: ["resources"], .now)
     }
 
     /// How long the id of a deleted resource is kept: far longer than any request that was running at its deletion.
-    public static let deletedResourceMemory: Int64 = 3600
+    public static let deletedResourceMemory: Duration = .seconds(3600)
 
     /// The ids of resources deleted in the last hour; older ones are forgotten.
-    public func recentlyDeleted(now: Timestamp = .now) async throws -> [String] {
-        let cutoff = now.adding(seconds: -Self.deletedResourceMemory).milliseconds
+    public func recentlyDeleted() async throws -> [String] {
+        let cutoff = clock.now.subtracting(Self.deletedResourceMemory).milliseconds
         if try await database.read({ db in
             try await db.select().column("id").from("deleted_resources").where("deleted_at", .lessThan, cutoff).limit(1).first() != nil
         }) {
@@ -189,9 +193,7 @@ public struct Directory: Sendable {
     /// nodes and commands changing it at once are serialized (SQLite's single writer already is).
     func write<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         try await database.transaction { db in
-            if database.engine == .postgres {
-                try await db.raw("SELECT pg_advisory_xact_lock(\(bind: Self.writeLockKey))").run()
-            }
+            try await db.lockUntilCommit(key: Self.writeLockKey)
             return try await body(db)
         }
     }
@@ -199,7 +201,7 @@ public struct Directory: Sendable {
     static let writeLockKey = Migrator.advisoryLockKey("directory-writes")
 
     static func bumpRevision(_ db: any SQLDatabase) async throws {
-        try await db.raw("UPDATE directory_state SET revision = revision + 1 WHERE id = 1").run()
+        try await db.update("directory_state").set(SQLIdentifier("revision"), to: SQLRaw("revision + 1")).where("id", .equal, 1).run()
     }
 
     static let columns = [

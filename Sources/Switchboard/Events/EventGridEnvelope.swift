@@ -1,7 +1,7 @@
 import Foundation
 
 /// The envelopes events travel in: Event Grid's own schema or CloudEvents 1.0, with `topic` / `source` naming
-/// the resource the way ACS does.
+/// the resource the way ACS does. The event's data is encoded as its schema's type, in place.
 public enum EventGridEnvelope {
     /// `/subscriptions/{id}/resourceGroups/switchboard/providers/Microsoft.Communication/communicationServices/{name}`:
     /// the shape of an ACS resource's Azure resource id, with the resource's id standing in for the subscription.
@@ -9,34 +9,56 @@ public enum EventGridEnvelope {
         "/subscriptions/\(resource.storageID)/resourceGroups/switchboard/providers/Microsoft.Communication/communicationServices/\(resource.name)"
     }
 
-    /// One rendered event.
-    public static func render(
-        id: String, type: String, subject: String, data: JSONValue, time: Timestamp, schema: EventSubscription.DeliverySchema,
-        resource: ResourceHandle
-    ) -> JSONValue {
+    /// One event in the Event Grid schema.
+    struct EventGridEvent: Encodable {
+        let id: String
+        let topic: String
+        let subject: String
+        let data: AnyEncodable
+        let eventType: String
+        let dataVersion: String
+        let metadataVersion: String
+        let eventTime: String
+    }
+
+    /// One event in CloudEvents 1.0.
+    struct CloudEvent: Encodable {
+        let id: String
+        let source: String
+        let subject: String
+        let type: String
+        let time: String
+        let data: AnyEncodable
+        let specversion: String
+        let datacontenttype: String
+    }
+
+    /// One event, encoded.
+    static func encode(
+        id: String, type: String, subject: String, data: any Encodable & Sendable, time: Timestamp, schema: EventSubscription.DeliverySchema,
+        resource: ResourceHandle, dataVersion: String = "1.0"
+    ) throws -> Data {
         switch schema {
         case .eventGrid:
-            .object([
-                "id": .string(id), "topic": .string(topic(for: resource)), "subject": .string(subject), "data": data,
-                "eventType": .string(type), "dataVersion": .string("1.0"), "metadataVersion": .string("1"),
-                "eventTime": .string(APIDate.format(time.date)),
-            ])
+            try JSONBody.encoder.encode(
+                EventGridEvent(
+                    id: id, topic: topic(for: resource), subject: subject, data: AnyEncodable(data), eventType: type, dataVersion: dataVersion,
+                    metadataVersion: "1", eventTime: APIDate.format(time.date)))
         case .cloudEvents:
-            .object([
-                "id": .string(id), "source": .string(topic(for: resource)), "subject": .string(subject), "type": .string(type),
-                "time": .string(APIDate.format(time.date)), "data": data, "specversion": .string("1.0"),
-                "datacontenttype": .string("application/json"),
-            ])
+            try JSONBody.encoder.encode(
+                CloudEvent(
+                    id: id, source: topic(for: resource), subject: subject, type: type, time: APIDate.format(time.date),
+                    data: AnyEncodable(data), specversion: "1.0", datacontenttype: "application/json"))
         }
     }
 
-    /// Renders an outboxed delivery from the event log; `nil` when the event is gone.
-    static func render(_ item: OutboxItem, event: LoggedEvent?, schema: EventSubscription.DeliverySchema, resource: ResourceHandle) -> JSONValue? {
-        guard let event, let key = item.variant, let variant = EventGridProjection.Variant(key: key, subjectFor: event),
-            let data = EventGridProjection.data(for: variant, of: event)
-        else { return nil }
-        return render(
-            id: item.messageUUID, type: variant.type.rawValue, subject: variant.subject, data: data, time: event.createdAt,
-            schema: schema, resource: resource)
+    /// A variant of a decoded event, encoded; `nil` when the variant has no data.
+    static func encode(
+        _ variant: EventGridVariant, of event: DecodedEvent, schema: EventSubscription.DeliverySchema, resource: ResourceHandle
+    ) throws -> Data? {
+        guard let data = event.eventGridData(for: variant) else { return nil }
+        return try encode(
+            id: WebhookDelivery.eventID(resource: resource, event: event.header.id, variant: variant), type: variant.type.rawValue,
+            subject: variant.subject, data: data, time: event.header.createdAt, schema: schema, resource: resource)
     }
 }

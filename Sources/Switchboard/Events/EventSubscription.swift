@@ -1,3 +1,4 @@
+import HTTPTypes
 import Foundation
 
 /// A webhook subscription to a resource's events, in the shape of Event Grid's event subscriptions.
@@ -17,16 +18,16 @@ public struct EventSubscription: Sendable, Equatable {
 
     /// How long the validation URL of a manual handshake works, as Event Grid's (10 minutes); after that the
     /// subscription shows `Failed` and must be created again.
-    public static let manualValidationWindow: Int64 = 10 * 60
+    public static let manualValidationWindow: Duration = .seconds(10 * 60)
 
     /// Whether the validation URL still works at `now`.
-    public func acceptsManualValidation(at now: Timestamp = .now) -> Bool {
-        state == .awaitingManualAction && now.milliseconds - updatedAt.milliseconds <= Self.manualValidationWindow * 1000
+    public func acceptsManualValidation(at now: Timestamp) -> Bool {
+        state == .awaitingManualAction && now.duration(since: updatedAt) <= Self.manualValidationWindow
     }
 
     /// Event Grid's `provisioningState`: `Succeeded`, `AwaitingManualAction` while the validation URL works, then
     /// `Failed`.
-    public func provisioningState(at now: Timestamp = .now) -> String {
+    public func provisioningState(at now: Timestamp) -> String {
         switch state {
         case .succeeded: "Succeeded"
         case .awaitingManualAction: acceptsManualValidation(at: now) ? "AwaitingManualAction" : "Failed"
@@ -108,6 +109,7 @@ public enum EventsError: Error, APIErrorConvertible, CustomStringConvertible {
     case invalid(message: String, target: String)
     case subscriptionNotFound(String)
     case validationFailed(String)
+    case notValidated
 
     public var apiError: APIError {
         switch self {
@@ -119,6 +121,10 @@ public enum EventsError: Error, APIErrorConvertible, CustomStringConvertible {
             .badRequest(code: "InvalidEventSubscription", message, target: target)
         case .subscriptionNotFound:
             .notFound(code: "EventSubscriptionNotFound", "The event subscription does not exist.")
+        case .notValidated:
+            APIError(
+                status: .conflict, code: "SubscriptionNotValidated",
+                message: "The event subscription has not completed its validation handshake; it receives nothing until it has.")
         case .validationFailed(let reason):
             .badRequest(code: "WebhookValidationFailed", "The webhook endpoint did not complete the validation handshake: \(reason)", target: "properties.destination.properties.endpointUrl")
         }

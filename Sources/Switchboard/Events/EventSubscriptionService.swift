@@ -6,9 +6,11 @@ import SQLKit
 /// Creating, validating, listing and deleting webhook subscriptions; used by the API and the command line.
 public struct EventSubscriptionService: Sendable {
     let client: WebhookClient
+    let clock: any WallClock
 
-    public init(client: WebhookClient) {
+    public init(client: WebhookClient, clock: any WallClock) {
         self.client = client
+        self.clock = clock
     }
 
     /// What a caller asks for (the Event Grid body, parsed).
@@ -71,7 +73,7 @@ public struct EventSubscriptionService: Sendable {
         try EventSubscription.validate(name: name)
         try request.validate()
         let existing = try await resource.store.read { db in try await EventSubscriptionStore.find(name, resource: resource, in: db) }
-        let now = Timestamp.now
+        let now = clock.now
         var subscription = EventSubscription(
             name: name, endpointURL: request.endpointURL, schema: request.schema, filter: request.filter,
             maxDeliveryAttempts: request.maxDeliveryAttempts, eventTimeToLiveInMinutes: request.eventTimeToLiveInMinutes,
@@ -93,13 +95,15 @@ public struct EventSubscriptionService: Sendable {
         switch subscription.schema {
         case .eventGrid:
             let validationURL = "\(serverURL)/-/eventgrid/validate/\(resource.name)/\(subscription.name)?code=\(code)"
-            let event = EventGridEnvelope.render(
+            struct Validation: Encodable, Sendable {
+                let validationCode: String
+                let validationUrl: String
+            }
+            let event = try EventGridEnvelope.encode(
                 id: UUID().uuidString.lowercased(), type: "Microsoft.EventGrid.SubscriptionValidationEvent", subject: "",
-                data: .object(["validationCode": .string(code), "validationUrl": .string(validationURL)]), time: .now,
-                schema: .eventGrid, resource: resource)
-            guard case .object(var fields) = event else { return .awaitingManualAction }
-            fields["dataVersion"] = .string("2")
-            let body = try JSONBody.encoder.encode([JSONValue.object(fields)])
+                data: Validation(validationCode: code, validationUrl: validationURL), time: clock.now, schema: .eventGrid,
+                resource: resource, dataVersion: "2")
+            let body = Data("[".utf8) + event + Data("]".utf8)
             let reply: WebhookClient.Reply
             do {
                 reply = try await client.send(
@@ -114,8 +118,8 @@ public struct EventSubscriptionService: Sendable {
             guard (200...299).contains(reply.status) else {
                 throw EventsError.validationFailed("the endpoint answered \(reply.status)")
             }
-            if let json = try? JSONSerialization.jsonObject(with: reply.body) as? [String: Any],
-                let echoed = json.first(where: { $0.key.lowercased() == "validationresponse" })?.value as? String, echoed == code
+            if case .object(let fields) = try? JSONBody.decoder.decode(JSONValue.self, from: reply.body),
+                case .string(let echoed) = fields.first(where: { $0.key.lowercased() == "validationresponse" })?.value, echoed == code
             {
                 return .succeeded
             }
@@ -139,13 +143,14 @@ public struct EventSubscriptionService: Sendable {
 
     /// Completes a manual validation (the `validationUrl` of the validation event was opened).
     public func validateManually(_ name: String, code: String, resource: ResourceHandle) async throws -> Bool {
-        try await resource.store.transaction { db in
+        let now = clock.now
+        return try await resource.store.transaction { db in
             guard let subscription = try await EventSubscriptionStore.find(name, resource: resource, in: db),
-                subscription.acceptsManualValidation(),
+                subscription.acceptsManualValidation(at: now),
                 let expected = subscription.validationCode,
                 HMACAuthenticator.constantTimeEqual(expected, code)
             else { return false }
-            try await EventSubscriptionStore.setState(name, to: .succeeded, resource: resource, in: db)
+            try await EventSubscriptionStore.setState(name, to: .succeeded, at: now, resource: resource, in: db)
             return true
         }
     }

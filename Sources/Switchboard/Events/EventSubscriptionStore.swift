@@ -10,7 +10,7 @@ enum EventSubscriptionStore {
     static func upsert(_ subscription: EventSubscription, resource: ResourceHandle, in db: any SQLDatabase) async throws {
         try await db.delete(from: "event_subscriptions").where("resource_id", .equal, resource.storageID)
             .where("name", .equal, subscription.name).run()
-        let types = try subscription.filter.includedEventTypes.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
+        let types = try subscription.filter.includedEventTypes.map { String(decoding: try JSONBody.encoder.encode($0), as: UTF8.self) }
         try await db.insert(into: "event_subscriptions")
             .columns(
                 "resource_id", "name", "endpoint_url", "endpoint_base_url", "delivery_schema", "included_types", "subject_begins_with",
@@ -42,13 +42,14 @@ enum EventSubscriptionStore {
     static func delete(_ name: String, resource: ResourceHandle, in db: any SQLDatabase) async throws -> Bool {
         let deleted = try await db.delete(from: "event_subscriptions").where("resource_id", .equal, resource.storageID)
             .where("name", .equal, name).returning("name").all()
-        try await db.delete(from: "outbox").where("resource_id", .equal, resource.storageID).where("kind", .equal, WebhookHandler.kind)
-            .where("target", .equal, name).run()
+        try await Outbox.withdraw(kind: WebhookHandler.kind, target: name, resource: resource, in: db)
         return !deleted.isEmpty
     }
 
-    static func setState(_ name: String, to state: EventSubscription.State, resource: ResourceHandle, in db: any SQLDatabase) async throws {
-        try await db.update("event_subscriptions").set("state", to: state.rawValue).set("updated_at", to: Timestamp.now.milliseconds)
+    static func setState(_ name: String, to state: EventSubscription.State, at now: Timestamp, resource: ResourceHandle, in db: any SQLDatabase)
+        async throws
+    {
+        try await db.update("event_subscriptions").set("state", to: state.rawValue).set("updated_at", to: now.milliseconds)
             .where("resource_id", .equal, resource.storageID).where("name", .equal, name).run()
     }
 
@@ -59,7 +60,7 @@ enum EventSubscriptionStore {
             endpointURL: try resource.crypto.open(try row.decode(column: "endpoint_url", as: Data.self), field: urlField),
             schema: EventSubscription.DeliverySchema(rawValue: try row.decode(column: "delivery_schema", as: String.self)) ?? .eventGrid,
             filter: EventSubscription.Filter(
-                includedEventTypes: types.flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) },
+                includedEventTypes: types.flatMap { try? JSONBody.decoder.decode([String].self, from: Data($0.utf8)) },
                 subjectBeginsWith: try row.decode(column: "subject_begins_with", as: String?.self),
                 subjectEndsWith: try row.decode(column: "subject_ends_with", as: String?.self),
                 isSubjectCaseSensitive: try row.decode(column: "subject_case_sensitive", as: Int.self) == 1),

@@ -4,30 +4,41 @@ import Hummingbird
 
 /// Event subscriptions in the shape of Event Grid's event-subscription resource
 /// (`/eventSubscriptions/{name}?api-version=2022-06-15`), dead letters and replay; authenticated with the
-/// resource's access keys.
+/// resource's access keys. The handlers translate between the wire and ``EventSubscriptionService`` and
+/// ``EventDeliveryService``, which do the work.
 public struct EventsAPI: Sendable {
     public static let service = APIService(name: "events", versions: ["2020-06-01", "2021-12-01", "2022-06-15", "2025-02-15"])
 
     let subscriptions: EventSubscriptionService
-    let signal: WorkSignal
+    let deliveries: EventDeliveryService
+    let resources: ResourceRegistry
+    let clock: any WallClock
 
-    public init(subscriptions: EventSubscriptionService, signal: WorkSignal) {
+    public init(subscriptions: EventSubscriptionService, deliveries: EventDeliveryService, resources: ResourceRegistry, clock: any WallClock) {
         self.subscriptions = subscriptions
-        self.signal = signal
+        self.deliveries = deliveries
+        self.resources = resources
+        self.clock = clock
     }
 
-    public var routes: [Route] {
+    public func routes(accessKey auth: any Authenticator) -> [Route] {
         let s = Self.service
         return [
-            Route(.put, "/eventSubscriptions/{name}", service: s, auth: .accessKey, handler: put),
-            Route(.get, "/eventSubscriptions/{name}", service: s, auth: .accessKey, handler: get),
-            Route(.delete, "/eventSubscriptions/{name}", service: s, auth: .accessKey, handler: delete),
-            Route(.get, "/eventSubscriptions", service: s, auth: .accessKey, handler: list),
-            Route(.get, "/eventSubscriptions/{name}/deadLetters", service: s, auth: .accessKey, handler: deadLetters),
-            Route(.post, "/eventSubscriptions/{name}/deadLetters/:redeliver", service: s, auth: .accessKey, handler: redeliver),
-            Route(.post, "/eventSubscriptions/{name}/:replay", service: s, auth: .accessKey, handler: replay),
-            Route(.get, "/events", service: s, auth: .accessKey, handler: events),
+            Route(.put, "/eventSubscriptions/{name}", service: s, auth: auth, handler: put),
+            Route(.get, "/eventSubscriptions/{name}", service: s, auth: auth, handler: get),
+            Route(.delete, "/eventSubscriptions/{name}", service: s, auth: auth, handler: delete),
+            Route(.get, "/eventSubscriptions", service: s, auth: auth, handler: list),
+            Route(.get, "/eventSubscriptions/{name}/deadLetters", service: s, auth: auth, handler: deadLetters),
+            Route(.post, "/eventSubscriptions/{name}/deadLetters/:redeliver", service: s, auth: auth, handler: redeliver),
+            Route(.post, "/eventSubscriptions/{name}/:replay", service: s, auth: auth, handler: replay),
+            Route(.get, "/events", service: s, auth: auth, handler: events),
         ]
+    }
+
+    /// The `validationUrl` of a `SubscriptionValidationEvent`: opening it validates the subscription. Public: the
+    /// code in the link is the credential.
+    public var systemRoutes: [SystemRoute] {
+        [SystemRoute(.get, "/eventgrid/validate/{resource}/{name}", auth: NoCredentials(), handler: validate)]
     }
 
     // MARK: Wire models
@@ -61,39 +72,87 @@ public struct EventsAPI: Sendable {
         var properties: Properties
     }
 
-    func resourceBody(_ subscription: EventSubscription, resource: ResourceHandle) -> JSONValue {
-        var filter: [String: JSONValue] = [
-            "subjectBeginsWith": .string(subscription.filter.subjectBeginsWith ?? ""),
-            "subjectEndsWith": .string(subscription.filter.subjectEndsWith ?? ""),
-            "isSubjectCaseSensitive": .bool(subscription.filter.isSubjectCaseSensitive),
-        ]
-        if let types = subscription.filter.includedEventTypes { filter["includedEventTypes"] = .array(types.map(JSONValue.string)) }
+    /// Event Grid's event-subscription resource.
+    struct Resource: Encodable {
+        struct Properties: Encodable {
+            struct Destination: Encodable {
+                struct WebHook: Encodable {
+                    let endpointBaseUrl: String
+                    let maxEventsPerBatch: Int
+                    let preferredBatchSizeInKilobytes: Int
+                }
+                let endpointType = "WebHook"
+                let properties: WebHook
+            }
+            struct Filter: Encodable {
+                let subjectBeginsWith: String
+                let subjectEndsWith: String
+                let isSubjectCaseSensitive: Bool
+                let includedEventTypes: [String]?
+            }
+            struct RetryPolicy: Encodable {
+                let maxDeliveryAttempts: Int
+                let eventTimeToLiveInMinutes: Int
+            }
+            let topic: String
+            let provisioningState: String
+            let destination: Destination
+            let filter: Filter
+            let eventDeliverySchema: String
+            let retryPolicy: RetryPolicy
+            let signingSecret: String
+            let labels: [String] = []
+        }
+        let id: String
+        let name: String
+        let type = "Microsoft.EventGrid/eventSubscriptions"
+        let properties: Properties
+    }
+
+    func resourceBody(_ subscription: EventSubscription, resource: ResourceHandle) -> Resource {
         let topic = EventGridEnvelope.topic(for: resource)
-        return .object([
-            "id": .string("\(topic)/providers/Microsoft.EventGrid/eventSubscriptions/\(subscription.name)"),
-            "name": .string(subscription.name),
-            "type": .string("Microsoft.EventGrid/eventSubscriptions"),
-            "properties": .object([
-                "topic": .string(topic),
-                "provisioningState": .string(subscription.provisioningState()),
-                "destination": .object([
-                    "endpointType": .string("WebHook"),
-                    "properties": .object([
-                        "endpointBaseUrl": .string(subscription.endpointBaseURL),
-                        "maxEventsPerBatch": .number(Double(subscription.maxEventsPerBatch)),
-                        "preferredBatchSizeInKilobytes": .number(Double(subscription.preferredBatchSizeInKilobytes)),
-                    ]),
-                ]),
-                "filter": .object(filter),
-                "eventDeliverySchema": .string(subscription.schema.rawValue),
-                "retryPolicy": .object([
-                    "maxDeliveryAttempts": .number(Double(subscription.maxDeliveryAttempts)),
-                    "eventTimeToLiveInMinutes": .number(Double(subscription.eventTimeToLiveInMinutes)),
-                ]),
-                "signingSecret": .string(subscription.signingSecret),
-                "labels": .array([]),
-            ]),
-        ])
+        return Resource(
+            id: "\(topic)/providers/Microsoft.EventGrid/eventSubscriptions/\(subscription.name)",
+            name: subscription.name,
+            properties: .init(
+                topic: topic,
+                provisioningState: subscription.provisioningState(at: clock.now),
+                destination: .init(
+                    properties: .init(
+                        endpointBaseUrl: subscription.endpointBaseURL, maxEventsPerBatch: subscription.maxEventsPerBatch,
+                        preferredBatchSizeInKilobytes: subscription.preferredBatchSizeInKilobytes)),
+                filter: .init(
+                    subjectBeginsWith: subscription.filter.subjectBeginsWith ?? "", subjectEndsWith: subscription.filter.subjectEndsWith ?? "",
+                    isSubjectCaseSensitive: subscription.filter.isSubjectCaseSensitive, includedEventTypes: subscription.filter.includedEventTypes),
+                eventDeliverySchema: subscription.schema.rawValue,
+                retryPolicy: .init(
+                    maxDeliveryAttempts: subscription.maxDeliveryAttempts, eventTimeToLiveInMinutes: subscription.eventTimeToLiveInMinutes),
+                signingSecret: subscription.signingSecret))
+    }
+
+    /// A dead letter, as listed.
+    struct DeadLetter: Encodable {
+        let id: String
+        /// The event as it would have been sent.
+        let event: JSONValue
+        let deadLetterReason: String
+        let deliveryAttempts: Int
+        let lastHttpStatusCode: Int?
+        let lastDeliveryOutcome: String?
+        let publishTime: String
+        let deadLetteredOn: String?
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: FrameKey.self)
+            try container.encode(id, forKey: FrameKey("id"))
+            try container.encode(event, forKey: FrameKey("event"))
+            try container.encode(deadLetterReason, forKey: FrameKey("deadLetterReason"))
+            try container.encode(deliveryAttempts, forKey: FrameKey("deliveryAttempts"))
+            try container.encode(lastHttpStatusCode, forKey: FrameKey("lastHttpStatusCode"))
+            try container.encode(lastDeliveryOutcome, forKey: FrameKey("lastDeliveryOutcome"))
+            try container.encode(publishTime, forKey: FrameKey("publishTime"))
+            try container.encode(deadLetteredOn, forKey: FrameKey("deadLetteredOn"))
+        }
     }
 
     // MARK: Handlers
@@ -107,12 +166,9 @@ public struct EventsAPI: Sendable {
         guard let url = properties.destination.properties.endpointUrl else {
             throw EventsError.invalid(message: "endpointUrl is required.", target: "properties.destination.properties.endpointUrl")
         }
-        let schema: EventSubscription.DeliverySchema
-        switch properties.eventDeliverySchema ?? "EventGridSchema" {
-        case "EventGridSchema": schema = .eventGrid
-        case "CloudEventSchemaV1_0": schema = .cloudEvents
-        default:
-            throw EventsError.invalid(message: "eventDeliverySchema must be EventGridSchema or CloudEventSchemaV1_0.", target: "properties.eventDeliverySchema")
+        guard let schema = EventSubscription.DeliverySchema(parsing: properties.eventDeliverySchema ?? "EventGridSchema") else {
+            throw EventsError.invalid(
+                message: "eventDeliverySchema must be EventGridSchema or CloudEventSchemaV1_0.", target: "properties.eventDeliverySchema")
         }
         let parsed = EventSubscriptionService.Request(
             endpointURL: url, schema: schema,
@@ -144,27 +200,16 @@ public struct EventsAPI: Sendable {
     }
 
     @Sendable func deadLetters(_ request: APIRequest) async throws -> Response {
-        let name = request.parameter("name")
-        _ = try await subscriptions.get(name, resource: request.resource)
-        let resource = request.resource
+        let subscription = try await subscriptions.get(request.parameter("name"), resource: request.resource)
         let limit = try Paging.pageSize(request, defaultSize: 100, maximum: 1000)
-        let letters = try await resource.store.read { db in
-            try await Outbox.deadLetters(target: name, kind: WebhookHandler.kind, resource: resource, limit: limit, in: db)
-        }
-        let items: [JSONValue] = letters.map { letter in
-            let event = letter.item.payload
-                .flatMap { try? resource.crypto.open($0, field: Outbox.payloadField) }
-                .flatMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) } ?? .null
-            return .object([
-                "id": .string(letter.item.messageUUID),
-                "event": event,
-                "deadLetterReason": .string(Self.reason(letter)),
-                "deliveryAttempts": .number(Double(letter.item.attempts)),
-                "lastHttpStatusCode": letter.lastStatus.map { .number(Double($0)) } ?? .null,
-                "lastDeliveryOutcome": letter.lastError.map(JSONValue.string) ?? .null,
-                "publishTime": .string(APIDate.format(letter.item.createdAt.date)),
-                "deadLetteredOn": letter.completedAt.map { .string(APIDate.format($0.date)) } ?? .null,
-            ])
+        let letters = try await deliveries.deadLetters(of: subscription, resource: request.resource, limit: limit)
+        let items = letters.map { letter in
+            DeadLetter(
+                id: letter.item.deliveryID,
+                event: letter.item.snapshot.flatMap { try? JSONBody.decoder.decode(JSONValue.self, from: $0) } ?? .null,
+                deadLetterReason: Self.reason(letter), deliveryAttempts: letter.item.attempts, lastHttpStatusCode: letter.lastStatus,
+                lastDeliveryOutcome: letter.lastError, publishTime: APIDate.format(letter.item.createdAt.date),
+                deadLetteredOn: letter.completedAt.map { APIDate.format($0.date) })
         }
         return try JSONBody.response(Page(value: items, nextLink: nil))
     }
@@ -180,16 +225,9 @@ public struct EventsAPI: Sendable {
     }
 
     @Sendable func redeliver(_ request: APIRequest) async throws -> Response {
-        let name = request.parameter("name")
-        let subscription = try await subscriptions.get(name, resource: request.resource)
+        let subscription = try await subscriptions.get(request.parameter("name"), resource: request.resource)
         let body = try request.decodeIfPresent(RedeliverBody.self)
-        let resource = request.resource
-        let count = try await resource.store.transaction { db in
-            try await Outbox.redeliver(
-                target: name, kind: WebhookHandler.kind, messageUUIDs: body?.ids, attempts: subscription.maxDeliveryAttempts,
-                timeToLive: .seconds(Int64(subscription.eventTimeToLiveInMinutes) * 60), resource: resource, in: db)
-        }
-        await signal.signal()
+        let count = try await deliveries.redeliver(body?.ids, of: subscription, resource: request.resource)
         return try JSONBody.response(["queued": count], status: .accepted)
     }
 
@@ -199,41 +237,10 @@ public struct EventsAPI: Sendable {
     }
 
     @Sendable func replay(_ request: APIRequest) async throws -> Response {
-        let name = request.parameter("name")
-        let subscription = try await subscriptions.get(name, resource: request.resource)
+        let subscription = try await subscriptions.get(request.parameter("name"), resource: request.resource)
         let body = try request.decodeIfPresent(ReplayBody.self) ?? ReplayBody()
-        let since = try Self.since(body.since, hours: body.hours)
-        guard subscription.state == .succeeded else {
-            throw APIError(
-                status: .conflict, code: "SubscriptionNotValidated",
-                message: "The event subscription has not completed its validation handshake; it receives nothing until it has.")
-        }
-        let resource = request.resource
-        let count = try await resource.store.transaction { db in
-            var queued = 0
-            var cursor: Int64 = 0
-            while true {
-                let page = try await EventLog.events(after: cursor, threads: nil, resource: resource, limit: 500, in: db)
-                guard let last = page.last else { break }
-                cursor = last.id
-                var items: [NewOutboxItem] = []
-                for event in page where event.createdAt >= since {
-                    for variant in EventGridProjection.variants(of: event)
-                    where subscription.filter.matches(type: variant.type.rawValue, subject: variant.subject) {
-                        items.append(NewOutboxItem(
-                            kind: WebhookHandler.kind, target: name, reference: event.id, variant: variant.key,
-                            messageUUID: WebhookFanout.eventID(resource: resource, event: event.id, variant: variant.key),
-                            threadID: event.threadID, messageID: event.messageID, actor: event.actor,
-                            maxAttempts: subscription.maxDeliveryAttempts,
-                            expiresAt: Timestamp.now.adding(seconds: Int64(subscription.eventTimeToLiveInMinutes) * 60), payload: nil))
-                    }
-                }
-                try await Outbox.enqueue(items, resource: resource, in: db)
-                queued += items.count
-            }
-            return queued
-        }
-        await signal.signal()
+        let since = try deliveries.since(body.since, hours: body.hours)
+        let count = try await deliveries.replay(since: since, to: subscription, resource: request.resource)
         return try JSONBody.response(["queued": count], status: .accepted)
     }
 
@@ -246,49 +253,33 @@ public struct EventsAPI: Sendable {
     /// (`maxPageSize`, default 100, at most 1000) linked by `nextLink`.
     @Sendable func events(_ request: APIRequest) async throws -> Response {
         let hours = request.query["hours"].flatMap(Int.init)
-        let since = try Self.since(try Paging.date(request, "since"), hours: hours)
-        let type = request.query["eventType"]
+        let since = try deliveries.since(try Paging.date(request, "since"), hours: hours)
         let pageSize = try Paging.pageSize(request, defaultSize: 100, maximum: 1000)
         let start = try Paging.cursor(request, as: EventsCursor.self)?.a ?? 0
-        let resource = request.resource
-        var items: [JSONValue] = []
-        var cursor = start
-        var exhausted = false
-        while items.count < pageSize {
-            let after = cursor
-            let page = try await resource.store.read { db in
-                try await EventLog.events(after: after, threads: nil, resource: resource, limit: 200, in: db)
-            }
-            guard !page.isEmpty else {
-                exhausted = true
-                break
-            }
-            for event in page {
-                cursor = event.id
-                guard event.createdAt >= since else { continue }
-                for variant in EventGridProjection.variants(of: event)
-                where type == nil || variant.type.rawValue.caseInsensitiveCompare(type!) == .orderedSame {
-                    guard let data = EventGridProjection.data(for: variant, of: event) else { continue }
-                    items.append(EventGridEnvelope.render(
-                        id: WebhookFanout.eventID(resource: resource, event: event.id, variant: variant.key), type: variant.type.rawValue,
-                        subject: variant.subject, data: data, time: event.createdAt, schema: .eventGrid, resource: resource))
-                }
-                // An event's variants stay on one page, so a page may run a little over its size.
-                if items.count >= pageSize { break }
-            }
+        let (items, next) = try await deliveries.events(
+            since: since, type: request.query["eventType"], after: start, pageSize: pageSize, resource: request.resource)
+        let link = next.map {
+            Paging.nextLink(request, path: "/events", cursor: EventsCursor(a: $0), keeping: ["hours", "since", "eventType", "maxPageSize"])
         }
-        let next = exhausted
-            ? nil : Paging.nextLink(request, path: "/events", cursor: EventsCursor(a: cursor), keeping: ["hours", "since", "eventType", "maxPageSize"])
-        return try JSONBody.response(Page(value: items, nextLink: next))
+        return try JSONBody.response(Page(value: items, nextLink: link))
     }
 
-    static func since(_ date: Date?, hours: Int?) throws -> Timestamp {
-        if let hours {
-            guard (1...24).contains(hours) else {
-                throw APIError.badRequest(code: "InvalidHours", "hours must be between 1 and 24: events are kept for a day.", target: "hours")
-            }
-            return Timestamp.now.adding(seconds: -Int64(hours) * 3600)
+    @Sendable func validate(_ request: SystemRequest) async throws -> Response {
+        guard let resource = try await resources.handle(named: request.parameter("resource")),
+            try await subscriptions.validateManually(request.parameter("name"), code: request.query["code"] ?? "", resource: resource)
+        else { throw APIError.notFound(code: "ValidationNotFound", "The validation link is not valid.") }
+        return try JSONBody.response(["status": "validated"])
+    }
+}
+
+extension EventSubscription.DeliverySchema {
+    /// The schema named as Event Grid's API names it (`EventGridSchema`, `CloudEventSchemaV1_0`) or as the command
+    /// line does (`eventgrid`, `cloudevents`), in any case.
+    public init?(parsing text: String) {
+        switch text.lowercased() {
+        case "eventgridschema", "eventgrid": self = .eventGrid
+        case "cloudeventschemav1_0", "cloudevents": self = .cloudEvents
+        default: return nil
         }
-        return date.map(Timestamp.init) ?? Timestamp.now.adding(seconds: -86_400)
     }
 }

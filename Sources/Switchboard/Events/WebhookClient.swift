@@ -40,7 +40,7 @@ public struct WebhookClient: Sendable {
         let prepared = request
         return try await withThrowingTaskGroup(of: Reply?.self) { group in
             group.addTask {
-                let response = try await http.execute(prepared, timeout: .nanoseconds(timeout.nanosecondsValue))
+                let response = try await http.execute(prepared, timeout: .nanoseconds(timeout.nanoseconds))
                 var kept = Data()
                 for try await chunk in response.body where kept.count < Self.keptBodyBytes {
                     kept.append(contentsOf: chunk.readableBytesView.prefix(Self.keptBodyBytes - kept.count))
@@ -59,19 +59,12 @@ public struct WebhookClient: Sendable {
 
     /// `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`: lets a receiver check a delivery came from
     /// Switchboard and is fresh.
-    public static func signature(secret: String, body: Data, at time: Date = Date()) -> String {
+    public static func signature(secret: String, body: Data, at time: Date) -> String {
         let timestamp = String(Int(time.timeIntervalSince1970))
         var message = Data("\(timestamp).".utf8)
         message.append(body)
         let mac = HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: Data(secret.utf8)))
         return "t=\(timestamp),v1=" + mac.map { String(format: "%02x", $0) }.joined()
-    }
-}
-
-extension Duration {
-    var nanosecondsValue: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 }
 

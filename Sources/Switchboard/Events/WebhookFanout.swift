@@ -1,40 +1,46 @@
-import Crypto
 import Foundation
 import SQLKit
 
-/// Queues a webhook delivery for every validated subscription an event matches, in the transaction that logs
-/// the event.
-enum WebhookFanout {
-    static func enqueue(_ events: [(id: Int64, event: NewEvent)], resource: ResourceHandle, in db: any SQLDatabase) async throws {
-        let subscriptions = try await EventSubscriptionStore.all(resource: resource, in: db).filter { $0.state == .succeeded }
+/// Queues a webhook delivery for every validated subscription an event matches, in the transaction that logs the
+/// event: a consumer of the event log.
+struct WebhookFanout: EventLogConsumer {
+    func appended(_ events: [AppendedEvent], in tx: Transaction) async throws {
+        let variants = events.map { ($0, $0.eventGridVariants) }.filter { !$0.1.isEmpty }
+        guard !variants.isEmpty else { return }
+        let subscriptions = try await EventSubscriptionStore.all(resource: tx.resource, in: tx.db).filter { $0.state == .succeeded }
         guard !subscriptions.isEmpty else { return }
-        let now = Timestamp.now
         var items: [NewOutboxItem] = []
-        for (id, event) in events {
-            let logged = LoggedEvent(
-                id: id, type: event.type, threadID: event.threadID, messageID: event.messageID, actor: event.actor, recipients: event.recipients,
-                data: event.data, createdAt: now)
-            for variant in EventGridProjection.variants(of: logged) {
-                for subscription in subscriptions where subscription.filter.matches(type: variant.type.rawValue, subject: variant.subject) {
-                    items.append(
-                        NewOutboxItem(
-                            kind: WebhookHandler.kind, target: subscription.name, reference: id, variant: variant.key,
-                            messageUUID: eventID(resource: resource, event: id, variant: variant.key), threadID: event.threadID, messageID: event.messageID,
-                            actor: event.actor, maxAttempts: subscription.maxDeliveryAttempts,
-                            expiresAt: now.adding(seconds: Int64(subscription.eventTimeToLiveInMinutes) * 60), payload: nil))
-                }
+        for (event, eventVariants) in variants {
+            for subscription in subscriptions {
+                items += try Self.items(
+                    for: event.header.id, variants: eventVariants, correlation: event.correlation,
+                    subjectIndex: event.subject.map(tx.resource.crypto.subjectIndex), subscription: subscription,
+                    resource: tx.resource, now: tx.now)
             }
         }
-        try await Outbox.enqueue(items, resource: resource, in: db, now: now)
+        try await Outbox.enqueue(items, in: tx)
     }
 
-    /// The id an Event Grid event carries: derived from the resource, the logged event and the variant, so every
-    /// delivery of the same event (to several subscriptions, retried, replayed) has the same id to dedupe on.
-    static func eventID(resource: ResourceHandle, event: Int64, variant: String) -> String {
-        var bytes = Array(SHA256.hash(data: Data("\(resource.storageID)/\(event)/\(variant)".utf8)).prefix(16))
-        bytes[6] = (bytes[6] & 0x0f) | 0x50  // version 5 (name-based)
-        bytes[8] = (bytes[8] & 0x3f) | 0x80  // RFC 4122 variant
-        return UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7], bytes[8], bytes[9],
-            bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15])).uuidString.lowercased()
+    /// The deliveries of one event's variants to one subscription: those its filter lets through. Fan-out and
+    /// replay both build them here.
+    static func items(
+        for event: Int64, variants: [EventGridVariant], correlation: Correlation?, subjectIndex: Data?,
+        subscription: EventSubscription, resource: ResourceHandle, now: Timestamp
+    ) throws -> [NewOutboxItem] {
+        try variants.filter { subscription.filter.matches(type: $0.type.rawValue, subject: $0.subject) }.map { variant in
+            var item = NewOutboxItem(
+                kind: WebhookHandler.kind, target: subscription.name,
+                deliveryID: WebhookDelivery.eventID(resource: resource, event: event, variant: variant), correlation: correlation,
+                payload: try JSONBody.encoder.encode(WebhookDelivery(event: event, variant: variant)),
+                maxAttempts: subscription.maxDeliveryAttempts, expiresAt: now.adding(subscription.eventTimeToLive))
+            // The event's own subject, so erasing its author withdraws the delivery with the event.
+            item.subjectIndex = subjectIndex
+            return item
+        }
     }
+}
+
+extension EventSubscription {
+    /// How long an event may wait for delivery (`eventTimeToLiveInMinutes`).
+    var eventTimeToLive: Duration { .seconds(Int64(eventTimeToLiveInMinutes) * 60) }
 }

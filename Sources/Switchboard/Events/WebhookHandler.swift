@@ -1,18 +1,29 @@
+import AsyncHTTPClient
 import Foundation
+import NIOCore
 import NIOHTTP1
+import NIOPosix
 import SQLKit
 
 /// Delivers queued events to webhook subscriptions the way Event Grid does: Event Grid schema as a JSON array,
 /// CloudEvents as one event (`application/cloudevents+json`) or a batch (`application/cloudevents-batch+json`);
 /// `aeg-*` headers; success on 200–204; no retry on 400, 401, 403 and 413 (straight to the dead-letter store);
-/// retries on anything else, timeouts and connection failures.
+/// retries on anything else, timeouts and connection failures, on Event Grid's schedule by default; dead letters
+/// kept a week with what they would have sent.
 public struct WebhookHandler: OutboxHandler {
     public static let kind = "webhook"
     public var kind: String { Self.kind }
+    public let retrySchedule: RetrySchedule
+    public var deadLetters: DeadLetterPolicy { .keepForAWeek }
     let client: WebhookClient
+    let catalog: EventCatalog
+    let clock: any WallClock
 
-    public init(client: WebhookClient) {
+    public init(client: WebhookClient, catalog: EventCatalog, retrySchedule: RetrySchedule = .eventGrid, clock: any WallClock) {
         self.client = client
+        self.catalog = catalog
+        self.retrySchedule = retrySchedule
+        self.clock = clock
     }
 
     static let rejectedStatuses: Set<Int> = [400, 401, 403, 413]
@@ -23,49 +34,49 @@ public struct WebhookHandler: OutboxHandler {
     }
 
     public func snapshot(_ item: OutboxItem, resource: ResourceHandle) async -> Data? {
-        guard let (rendered, _) = try? await render([item], resource: resource).first, let rendered else { return nil }
-        return try? JSONBody.encoder.encode(rendered)
+        guard let (rendered, _) = try? await render([item], resource: resource) else { return nil }
+        return rendered.first ?? nil
     }
 
-    /// Renders items from the event log, or from the snapshot a dead-lettered item carries.
-    func render(_ items: [OutboxItem], resource: ResourceHandle) async throws -> [(JSONValue?, EventSubscription?)] {
+    /// Each item's event as it would be sent (from the snapshot a redelivered dead letter carries, or rendered from
+    /// the event log, each event decoded once), and the subscription; `nil` for an event no longer in the log.
+    func render(_ items: [OutboxItem], resource: ResourceHandle) async throws -> ([Data?], EventSubscription?) {
         let target = items.first?.target ?? ""
+        let deliveries = items.map { item in item.payload.flatMap { try? JSONBody.decoder.decode(WebhookDelivery.self, from: $0) } }
+        let ids = Array(Set(deliveries.compactMap { $0?.event }))
         let (subscription, events) = try await resource.store.read { db in
             (
                 try await EventSubscriptionStore.find(target, resource: resource, in: db),
-                try await EventLog.events(ids: items.compactMap(\.reference), resource: resource, in: db)
+                try await EventLog.events(ids: ids, resource: resource, in: db)
             )
         }
-        let byID = Dictionary(uniqueKeysWithValues: events.map { ($0.id, $0) })
-        return items.map { item in
-            if let sealed = item.payload, let text = try? resource.crypto.open(sealed, field: Outbox.payloadField),
-                let value = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
-            {
-                return (value, subscription)
-            }
-            let event = item.reference.flatMap { byID[$0] }
-            return (EventGridEnvelope.render(item, event: event, schema: subscription?.schema ?? .eventGrid, resource: resource), subscription)
+        var decoded: [Int64: DecodedEvent] = [:]
+        for event in events { decoded[event.id] = catalog.decode(event) }
+        let schema = subscription?.schema ?? .eventGrid
+        let rendered = items.indices.map { index -> Data? in
+            if let snapshot = items[index].snapshot { return snapshot }
+            guard let delivery = deliveries[index], let event = decoded[delivery.event] else { return nil }
+            return try? EventGridEnvelope.encode(delivery.variant, of: event, schema: schema, resource: resource)
         }
+        return (rendered, subscription)
     }
 
     public func deliver(_ items: [OutboxItem], resource: ResourceHandle) async -> [DeliveryResult] {
-        let rendered: [(JSONValue?, EventSubscription?)]
+        let rendered: [Data?]
+        let found: EventSubscription?
         do {
-            rendered = try await render(items, resource: resource)
+            (rendered, found) = try await render(items, resource: resource)
         } catch {
             return items.map { _ in DeliveryResult(.retry, error: "the store could not be read") }
         }
-        guard let subscription = rendered.first?.1 else {
+        guard let subscription = found else {
             return items.map { _ in DeliveryResult(.drop, error: "the subscription was deleted") }
         }
         guard subscription.state == .succeeded else {
             return items.map { _ in DeliveryResult(.retry, error: "the subscription awaits validation") }
         }
         var results = Array(repeating: DeliveryResult(.drop, error: "the event's content was deleted"), count: items.count)
-        // Each event is encoded once: for the batch's size, its body and the snapshot kept if it is dead-lettered.
-        let encoded = rendered.enumerated().compactMap { index, pair in
-            pair.0.flatMap { try? JSONBody.encoder.encode($0) }.map { (index, $0) }
-        }
+        let encoded = rendered.enumerated().compactMap { index, event in event.map { (index, $0) } }
         guard !encoded.isEmpty else { return results }
         // The batch ends at the subscription's preferred size (the first event always goes); the rest is deferred
         // to the next batch without counting an attempt.
@@ -107,7 +118,7 @@ public struct WebhookHandler: OutboxHandler {
             ("aeg-delivery-count", String(first.attempts)),
             ("aeg-metadata-version", "1"),
             ("aeg-data-version", "1.0"),
-            ("X-Switchboard-Signature", WebhookClient.signature(secret: subscription.signingSecret, body: body)),
+            ("X-Switchboard-Signature", WebhookClient.signature(secret: subscription.signingSecret, body: body, at: clock.now.date)),
         ]
         if subscription.schema == .cloudEvents { headers.append(("WebHook-Request-Origin", "eventgrid.azure.net")) }
 
@@ -135,12 +146,21 @@ public struct WebhookHandler: OutboxHandler {
         return results
     }
 
+    /// A failed call, for the attempt record: matched on the error's type, never its text.
     static func describe(_ error: any Error) -> String {
         if error is WebhookTimeout { return "the endpoint did not answer in time" }
         if let refused = error as? WebhookAddressRefused { return refused.reason }
-        let text = String(describing: error)
-        if text.contains("deadline") || text.contains("imeout") { return "the endpoint did not answer in time" }
-        if text.contains("onnect") { return "the endpoint could not be reached" }
+        if let client = error as? HTTPClientError {
+            switch client {
+            case .deadlineExceeded, .readTimeout, .writeTimeout, .connectTimeout, .tlsHandshakeTimeout, .getConnectionFromPoolTimeout:
+                return "the endpoint did not answer in time"
+            case .remoteConnectionClosed:
+                return "the endpoint could not be reached"
+            default:
+                break
+            }
+        }
+        if error is NIOConnectionError || error is ChannelError { return "the endpoint could not be reached" }
         return "the delivery failed: \(type(of: error))"
     }
 }

@@ -4,25 +4,6 @@ import Hummingbird
 import Logging
 import NIOCore
 
-/// Who made an authenticated request.
-public enum Principal: Sendable {
-    /// The holder of one of the resource's access keys: a trusted back end.
-    case accessKey
-    /// A user holding an access token.
-    case user(AuthenticatedUser)
-}
-
-/// The user behind a valid, unrevoked access token.
-public struct AuthenticatedUser: Sendable, Hashable {
-    public let id: UserID
-    public let scopes: Set<TokenScope>
-
-    public init(id: UserID, scopes: Set<TokenScope>) {
-        self.id = id
-        self.scopes = scopes
-    }
-}
-
 /// An authenticated request addressed to one resource, as a route handler sees it.
 public struct APIRequest: Sendable {
     public let method: HTTPRequest.Method
@@ -32,7 +13,7 @@ public struct APIRequest: Sendable {
     /// Path parameters, percent-decoded.
     public let parameters: [String: String]
     /// Query parameters, percent-decoded.
-    public let query: [String: String]
+    public let query: QueryParameters
     public let apiVersion: APIVersion
     public let resource: ResourceHandle
     public let principal: Principal
@@ -65,6 +46,24 @@ public struct APIRequest: Sendable {
     public func user() throws -> AuthenticatedUser {
         guard case .user(let user) = principal else { throw APIError.unauthorized() }
         return user
+    }
+}
+
+/// A request to one of the server's own endpoints (``SystemRoute``), as its handler sees it.
+public struct SystemRequest: Sendable {
+    public let method: HTTPRequest.Method
+    public let headers: HTTPFields
+    public let body: ByteBuffer
+    /// Path parameters, percent-decoded.
+    public let parameters: [String: String]
+    public let query: QueryParameters
+    public let principal: Principal
+    public let requestID: String
+    public let logger: Logger
+
+    /// A path parameter the route pattern declares.
+    public func parameter(_ name: String) -> String {
+        parameters[name] ?? ""
     }
 }
 

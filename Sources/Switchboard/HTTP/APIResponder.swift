@@ -6,14 +6,15 @@ import HummingbirdCore
 import Logging
 import NIOCore
 
-/// The request pipeline every API call goes through, in this order:
+/// The request pipeline every call goes through, in this order:
 ///
-/// 1. the first path segment names the resource (`/-/…` are the server's own endpoints);
+/// 1. the first path segment names the resource; `/-/…` are the server's own endpoints (step 2 against the
+///    system route table, then 5–7 without a resource or api-version);
 /// 2. the rest of the path is matched against the route table (404 / 405 in the ACS shape);
 /// 3. `api-version` is checked against the route's service;
 /// 4. the resource is looked up in the directory (an unknown or deleted resource is a 401, like a bad key);
 /// 5. the body is read up to the route's limit (413);
-/// 6. the caller is authenticated with the resource's access keys or a token the resource issued;
+/// 6. the route's authenticator checks the caller (an access key, a user token, or nothing for public links);
 /// 7. the handler runs; any error it throws is answered in the ACS error shape.
 ///
 /// Every response carries `x-ms-request-id`, `MS-CV` and the echoed `x-ms-client-request-id`, and every request
@@ -21,23 +22,20 @@ import NIOCore
 public struct APIResponder: HTTPResponder {
     public typealias Context = SwitchboardRequestContext
 
-    let routes: RouteTable
+    let routes: RouteTable<Route>
+    let systemRoutes: RouteTable<SystemRoute>
     let resources: ResourceRegistry
-    let tokenValidator: any UserTokenValidator
-    let system: SystemEndpoints
     let metrics: HTTPMetrics
     let scheme: String
     let publicURL: String?
-    let hmac = HMACAuthenticator()
 
     public init(
-        routes: RouteTable, resources: ResourceRegistry, tokenValidator: any UserTokenValidator,
-        system: SystemEndpoints, metrics: HTTPMetrics, scheme: String, publicURL: String?
+        routes: RouteTable<Route>, systemRoutes: RouteTable<SystemRoute>, resources: ResourceRegistry, metrics: HTTPMetrics,
+        scheme: String, publicURL: String?
     ) {
         self.routes = routes
+        self.systemRoutes = systemRoutes
         self.resources = resources
-        self.tokenValidator = tokenValidator
-        self.system = system
         self.metrics = metrics
         self.scheme = scheme
         self.publicURL = publicURL
@@ -67,49 +65,30 @@ public struct APIResponder: HTTPResponder {
         metrics.record(route: outcome.route, status: response.status.code, duration: elapsed)
         var metadata: Logger.Metadata = [
             "http.method": "\(request.method.rawValue)", "http.route": "\(outcome.route)",
-            "http.status": "\(response.status.code)", "duration.ms": "\(elapsed.nanoseconds / 1_000_000)",
+            "http.status": "\(response.status.code)", "duration.ms": "\(elapsed.milliseconds)",
         ]
         if let resource = outcome.resource { metadata["resource"] = "\(resource)" }
         logger.log(level: response.status.code >= 500 ? .error : .info, "request", metadata: metadata)
         return response
     }
 
-    func dispatch(_ request: Request, requestID: String, logger: Logger, outcome: inout Outcome) async throws
-        -> Response
-    {
+    func dispatch(_ request: Request, requestID: String, logger: Logger, outcome: inout Outcome) async throws -> Response {
         var segments = request.uri.path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
         if segments.last == "" { segments = segments.dropLast() }
         guard let first = segments.first, !first.isEmpty else {
             throw APIError.notFound(code: "NotFound", "Nothing is served at this path. Resource endpoints look like https://host:port/RESOURCE.")
         }
+        let path = try Self.decode(segments.dropFirst())
+        let query = QueryParameters(target: request.head.path ?? "/")
         if first == "-" {
-            outcome.route = "system"
-            return try await system.respond(to: request, path: Array(segments.dropFirst()))
+            return try await dispatchSystem(request, path: path, query: query, requestID: requestID, logger: logger, outcome: &outcome)
         }
+
         let resourceName = String(first)
-        var path: [String] = []
-        for segment in segments.dropFirst() {
-            guard let decoded = segment.removingPercentEncoding else {
-                throw APIError.notFound("The path is not valid.")
-            }
-            path.append(decoded)
-        }
-        let (route, parameters): (Route, [String: String])
-        switch routes.match(method: request.method, path: path) {
-        case .found(let found, let captured):
-            (route, parameters) = (found, captured)
-        case .methodNotAllowed(let allowed):
-            throw APIError(
-                status: .methodNotAllowed, code: "MethodNotAllowed",
-                message: "\(request.method.rawValue) is not allowed here.",
-                headers: ["Allow": allowed.map(\.rawValue).joined(separator: ", ")])
-        case .notFound:
-            throw APIError.notFound(code: "NotFound", "No operation is served at this path.")
-        }
+        let (route, parameters) = try Self.match(routes, method: request.method, path: path)
         outcome.route = route.label
         outcome.service = route.service
 
-        let query = Self.queryParameters(request.uri)
         let apiVersion = try Self.checkVersion(query["api-version"], service: route.service)
 
         guard ResourceName.isValid(first), let resource = try await resources.handle(named: resourceName) else {
@@ -121,16 +100,8 @@ public struct APIResponder: HTTPResponder {
         logger[metadataKey: "resource"] = "\(resource.name)"
 
         let body = try await Self.readBody(request, limit: route.maxBodySize)
-        let principal: Principal
-        do {
-            principal = try await authenticate(request, body: body, route: route, resource: resource)
-        } catch let failure as AuthenticationFailure {
-            logger.notice("authentication failed", metadata: ["reason": "\(failure)"])
-            throw APIError.unauthorized()
-        }
-        // Anything else (a database that cannot be reached while checking revocation) is not the caller's fault
-        // and goes to `render`, which answers 503 rather than a misleading 401.
-
+        let principal = try await authenticate(
+            request, body: body, query: query, with: route.auth, resource: resource, resourceName: resource.name, logger: logger)
         let apiRequest = APIRequest(
             method: request.method, headers: request.headers, body: body, parameters: parameters, query: query,
             apiVersion: apiVersion, resource: resource, principal: principal, requestID: requestID, logger: logger,
@@ -138,7 +109,41 @@ public struct APIResponder: HTTPResponder {
         return try await route.handler(apiRequest)
     }
 
+    func dispatchSystem(
+        _ request: Request, path: [String], query: QueryParameters, requestID: String, logger: Logger, outcome: inout Outcome
+    ) async throws -> Response {
+        let (route, parameters) = try Self.match(systemRoutes, method: request.method, path: path)
+        outcome.route = route.label
+        let body = try await Self.readBody(request, limit: route.maxBodySize)
+        let principal = try await authenticate(request, body: body, query: query, with: route.auth, resource: nil, resourceName: nil, logger: logger)
+        return try await route.handler(
+            SystemRequest(
+                method: request.method, headers: request.headers, body: body, parameters: parameters, query: query, principal: principal,
+                requestID: requestID, logger: logger))
+    }
+
     // MARK: Steps
+
+    /// The path's segments after the first, percent-decoded.
+    static func decode(_ segments: ArraySlice<Substring>) throws -> [String] {
+        try segments.map { segment in
+            guard let decoded = segment.removingPercentEncoding else { throw APIError.notFound("The path is not valid.") }
+            return decoded
+        }
+    }
+
+    static func match<Entry>(_ table: RouteTable<Entry>, method: HTTPRequest.Method, path: [String]) throws -> (Entry, [String: String]) {
+        switch table.match(method: method, path: path) {
+        case .found(let route, let parameters):
+            return (route, parameters)
+        case .methodNotAllowed(let allowed):
+            throw APIError(
+                status: .methodNotAllowed, code: "MethodNotAllowed", message: "\(method.rawValue) is not allowed here.",
+                headers: ["Allow": allowed.map(\.rawValue).joined(separator: ", ")])
+        case .notFound:
+            throw APIError.notFound(code: "NotFound", "No operation is served at this path.")
+        }
+    }
 
     static func checkVersion(_ value: String?, service: APIService) throws -> APIVersion {
         let headers = ["api-supported-versions": service.supportedVersionsHeader]
@@ -168,31 +173,21 @@ public struct APIResponder: HTTPResponder {
         }
     }
 
-    func authenticate(_ request: Request, body: ByteBuffer, route: Route, resource: ResourceHandle) async throws
-        -> Principal
-    {
-        switch route.auth {
-        case .accessKey:
-            let signed = HMACAuthenticator.SignedRequest(
-                method: request.method.rawValue,
-                target: request.head.path ?? "/",
-                hosts: hostCandidates(for: request, resource: resource.name),
-                authorization: request.headers[.authorization],
-                date: request.headers[Self.msDate] ?? request.headers[.date],
-                contentHash: request.headers[Self.contentHash],
-                body: Array(body.readableBytesView))
-            try hmac.authenticate(signed, keys: resource.accessKeys)
-            return .accessKey
-        case .userToken:
-            guard let authorization = request.headers[.authorization] else {
-                throw AuthenticationFailure.missingCredentials
-            }
-            guard authorization.count > 7, authorization.prefix(7).lowercased() == "bearer " else {
-                throw AuthenticationFailure.wrongCredentialKind
-            }
-            let token = authorization.dropFirst(7).trimmingCharacters(in: .whitespaces)
-            let claims = try await resource.tokens.verify(token)
-            return .user(try await tokenValidator.validate(claims, resource: resource))
+    /// Runs the route's authenticator. A failed check is a bare 401 (logged with its reason); anything else — a
+    /// database that cannot be reached while checking revocation — is not the caller's fault and goes to
+    /// ``render(_:requestID:logger:)``, which answers 503 rather than a misleading 401.
+    func authenticate(
+        _ request: Request, body: ByteBuffer, query: QueryParameters, with authenticator: any Authenticator, resource: ResourceHandle?,
+        resourceName: String?, logger: Logger
+    ) async throws -> Principal {
+        let credentials = Credentials(
+            method: request.method, target: request.head.path ?? "/", headers: request.headers, query: query, body: body,
+            signedHosts: resourceName.map { hostCandidates(for: request, resource: $0) } ?? [])
+        do {
+            return try await authenticator.authenticate(credentials, resource: resource)
+        } catch let failure as AuthenticationFailure {
+            logger.notice("authentication failed", metadata: ["reason": "\(failure)"])
+            throw APIError.unauthorized()
         }
     }
 
@@ -225,15 +220,6 @@ public struct APIResponder: HTTPResponder {
     func endpoint(for request: Request, resource: String) -> String {
         if let publicURL { return ConnectionString.endpoint(baseURL: publicURL, resourceName: resource) }
         return "\(scheme)://\(request.head.authority ?? "localhost")/\(resource)"
-    }
-
-    static func queryParameters(_ uri: URI) -> [String: String] {
-        var result: [String: String] = [:]
-        for (key, value) in uri.queryParameters {
-            let name = key.removingPercentEncoding ?? String(key)
-            if result[name] == nil { result[name] = String(value) }
-        }
-        return result
     }
 
     // MARK: Responses
@@ -289,8 +275,6 @@ public struct APIResponder: HTTPResponder {
         return Data(bytes).base64EncodedString() + ".0"
     }
 
-    static let msDate = HTTPField.Name("x-ms-date")!
-    static let contentHash = HTTPField.Name("x-ms-content-sha256")!
     static let requestIDHeader = HTTPField.Name("x-ms-request-id")!
     static let clientRequestID = HTTPField.Name("x-ms-client-request-id")!
     static let correlationVector = HTTPField.Name("MS-CV")!

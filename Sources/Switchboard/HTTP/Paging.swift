@@ -53,7 +53,7 @@ public enum Paging {
         guard let token = request.query["continuationToken"], !token.isEmpty else { return nil }
         var base64 = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while base64.count % 4 != 0 { base64 += "=" }
-        guard let data = Data(base64Encoded: base64), let cursor = try? JSONDecoder().decode(type, from: data) else {
+        guard let data = Data(base64Encoded: base64), let cursor = try? JSONBody.decoder.decode(type, from: data) else {
             throw APIError.badRequest(
                 code: "InvalidContinuationToken", "The continuation token is not valid.", target: "continuationToken")
         }
@@ -64,7 +64,7 @@ public enum Paging {
     public static func nextLink(_ request: APIRequest, path: String, cursor: some Encodable, keeping names: [String])
         -> String
     {
-        let token = (try? JSONEncoder().encode(cursor))?.base64EncodedString()
+        let token = (try? JSONBody.encoder.encode(cursor))?.base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "") ?? ""
         var items = names.compactMap { name in request.query[name].map { URLQueryItem(name: name, value: $0) } }

@@ -1,26 +1,18 @@
 import HTTPTypes
 import Hummingbird
 
-/// How a route's caller proves who it is.
-public enum AuthRequirement: Sendable {
-    /// An HMAC signature with one of the resource's access keys.
-    case accessKey
-    /// A user access token issued by the resource (`Authorization: Bearer`).
-    case userToken
-}
-
-/// One operation of the API: method and path under the resource, its service (for api-versions), how it
+/// One operation of the API: method and path under the resource, its service (for api-versions), how its caller
 /// authenticates, how large a body it takes, and the handler.
-public struct Route: Sendable {
+public struct Route: Sendable, RouteEntry {
     public let method: HTTPRequest.Method
     public let pattern: RoutePattern
     public let service: APIService
-    public let auth: AuthRequirement
+    public let auth: any Authenticator
     public let maxBodySize: Int
     public let handler: @Sendable (APIRequest) async throws -> Response
 
     public init(
-        _ method: HTTPRequest.Method, _ pattern: RoutePattern, service: APIService, auth: AuthRequirement,
+        _ method: HTTPRequest.Method, _ pattern: RoutePattern, service: APIService, auth: any Authenticator,
         maxBodySize: Int = 64 * 1024, handler: @escaping @Sendable (APIRequest) async throws -> Response
     ) {
         self.method = method
@@ -35,8 +27,39 @@ public struct Route: Sendable {
     public var label: String { "\(method.rawValue) \(pattern)" }
 }
 
-/// A path under a resource, e.g. `/identities/{id}/:issueAccessToken`. `{name}` captures one segment; every other
-/// segment matches literally (case-insensitively), after the request's segment is percent-decoded.
+/// One of the server's own endpoints, under `/-/` where no resource name can be: health, metrics, the real-time
+/// endpoint's plain-HTTP answer, public links (a webhook validation URL, later unsubscribe pages) and the console.
+/// They belong to no resource and take no `api-version`.
+public struct SystemRoute: Sendable, RouteEntry {
+    public let method: HTTPRequest.Method
+    /// The path after `/-`, e.g. `/eventgrid/validate/{resource}/{name}`.
+    public let pattern: RoutePattern
+    public let auth: any Authenticator
+    public let maxBodySize: Int
+    public let handler: @Sendable (SystemRequest) async throws -> Response
+
+    public init(
+        _ method: HTTPRequest.Method, _ pattern: RoutePattern, auth: any Authenticator, maxBodySize: Int = 16 * 1024,
+        handler: @escaping @Sendable (SystemRequest) async throws -> Response
+    ) {
+        self.method = method
+        self.pattern = pattern
+        self.auth = auth
+        self.maxBodySize = maxBodySize
+        self.handler = handler
+    }
+
+    /// `GET /-/healthz`, for logs and metrics.
+    public var label: String { "\(method.rawValue) /-\(pattern)" }
+}
+
+/// A path under a resource (or under `/-`), e.g. `/identities/{id}/:issueAccessToken`. `{name}` captures one
+/// segment; every other segment matches literally (case-insensitively), after the request's segment is
+/// percent-decoded.
+///
+/// Hummingbird's own router is not used: ACS's action segments (`/:add`, `/:issueAccessToken`) would be parameter
+/// captures in its path syntax, and Switchboard answers an unknown method with 405 and `Allow`, checks the
+/// api-version of each route's service and authenticates over the raw body, all before a handler runs.
 public struct RoutePattern: Sendable, Hashable, CustomStringConvertible, ExpressibleByStringLiteral {
     enum Segment: Hashable, Sendable {
         case literal(String)
@@ -58,12 +81,13 @@ public struct RoutePattern: Sendable, Hashable, CustomStringConvertible, Express
     public init(stringLiteral value: String) { self.init(value) }
 
     public var description: String {
-        "/" + segments.map { segment in
-            switch segment {
-            case .literal(let text): text
-            case .capture(let name): "{\(name)}"
-            }
-        }.joined(separator: "/")
+        "/"
+            + segments.map { segment in
+                switch segment {
+                case .literal(let text): text
+                case .capture(let name): "{\(name)}"
+                }
+            }.joined(separator: "/")
     }
 
     /// The captured parameters if `path` (decoded segments) matches.
@@ -83,27 +107,37 @@ public struct RoutePattern: Sendable, Hashable, CustomStringConvertible, Express
     }
 }
 
-/// Every route of the server, matched in registration order.
-public struct RouteTable: Sendable {
-    public let routes: [Route]
+/// What a route table matches on.
+public protocol RouteEntry: Sendable {
+    var method: HTTPRequest.Method { get }
+    var pattern: RoutePattern { get }
+}
 
-    public init(_ routes: [Route]) {
+/// Routes matched in registration order: the API's, or the server's own.
+public struct RouteTable<Entry: RouteEntry>: Sendable {
+    public let routes: [Entry]
+
+    public init(_ routes: [Entry]) {
         self.routes = routes
     }
 
     enum Match {
-        case found(Route, [String: String])
+        case found(Entry, [String: String])
         case methodNotAllowed([HTTPRequest.Method])
         case notFound
     }
 
+    /// The route for `method` and `path`; `HEAD` is served by a `GET` route where there is no `HEAD` one.
     func match(method: HTTPRequest.Method, path: [String]) -> Match {
         var allowed: [HTTPRequest.Method] = []
+        var get: (Entry, [String: String])?
         for route in routes {
             guard let parameters = route.pattern.match(path) else { continue }
             if route.method == method { return .found(route, parameters) }
+            if route.method == .get, get == nil { get = (route, parameters) }
             allowed.append(route.method)
         }
+        if method == .head, let (route, parameters) = get { return .found(route, parameters) }
         return allowed.isEmpty ? .notFound : .methodNotAllowed(allowed)
     }
 }

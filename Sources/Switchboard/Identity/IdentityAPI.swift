@@ -21,15 +21,15 @@ public struct IdentityAPI: Sendable {
         self.identities = identities
     }
 
-    public var routes: [Route] {
+    public func routes(accessKey auth: any Authenticator) -> [Route] {
         let service = Self.service
         return [
-            Route(.post, "/identities", service: service, auth: .accessKey, handler: create),
-            Route(.get, "/identities/{id}", service: service, auth: .accessKey, handler: get),
-            Route(.delete, "/identities/{id}", service: service, auth: .accessKey, handler: delete),
-            Route(.post, "/identities/{id}/:issueAccessToken", service: service, auth: .accessKey, handler: issueToken),
-            Route(.post, "/identities/{id}/:revokeAccessTokens", service: service, auth: .accessKey, handler: revoke),
-            Route(.post, "/teamsUser/:exchangeAccessToken", service: service, auth: .accessKey, handler: teamsExchange),
+            Route(.post, "/identities", service: service, auth: auth, handler: create),
+            Route(.get, "/identities/{id}", service: service, auth: auth, handler: get),
+            Route(.delete, "/identities/{id}", service: service, auth: auth, handler: delete),
+            Route(.post, "/identities/{id}/:issueAccessToken", service: service, auth: auth, handler: issueToken),
+            Route(.post, "/identities/{id}/:revokeAccessTokens", service: service, auth: auth, handler: revoke),
+            Route(.post, "/teamsUser/:exchangeAccessToken", service: service, auth: auth, handler: teamsExchange),
         ]
     }
 

@@ -23,5 +23,6 @@ enum IdentitySchema {
             .run()
     }
 
+    static let migrations = [v1]
     static let tables = ["identities"]
 }

@@ -1,26 +1,28 @@
 import Foundation
 import SQLKit
 
-/// Something that holds data of an identity and must delete it when the identity is deleted (chat deletes the
-/// messages the identity sent). It runs inside the transaction that deletes the identity, so either everything
-/// goes or nothing does.
-public protocol IdentityDeletionHook: Sendable {
-    func deleteData(of user: UserID, resource: ResourceHandle, in db: any SQLDatabase) async throws
-}
-
 /// Told when an identity's tokens stop being valid (revoked, or the identity deleted), to end what they opened.
 public protocol TokenInvalidationListener: Sendable {
     func tokensInvalidated(of user: UserID, resource: ResourceHandle) async
 }
 
 /// What the Identity API does: users, their tokens, revocation and deletion.
-public struct IdentityService: UserTokenValidator {
-    let deletionHooks: [any IdentityDeletionHook]
+public struct IdentityService: Sendable {
+    let changes: Changes
+    let personalData: PersonalData
     let invalidationListeners: [any TokenInvalidationListener]
+    let clock: any WallClock
 
-    public init(deletionHooks: [any IdentityDeletionHook] = [], invalidationListeners: [any TokenInvalidationListener] = []) {
-        self.deletionHooks = deletionHooks
+    /// - Parameters:
+    ///   - personalData: every capability's part in a person's data; deleting an identity erases it from all of them.
+    ///   - invalidationListeners: told when an identity's tokens stop being valid (real-time sessions close).
+    public init(
+        changes: Changes, personalData: PersonalData, invalidationListeners: [any TokenInvalidationListener] = [], clock: any WallClock
+    ) {
+        self.changes = changes
+        self.personalData = personalData
         self.invalidationListeners = invalidationListeners
+        self.clock = clock
     }
 
     public static let lifetimeRange = 60...1440
@@ -39,12 +41,13 @@ public struct IdentityService: UserTokenValidator {
 
     /// Creates an identity, or with a `customID` already in use returns that identity.
     public func create(in resource: ResourceHandle, customID: String?, token: TokenRequest?) async throws -> Created {
-        let user: UserID = try await resource.store.transaction { db in
+        let user: UserID = try await changes.run(in: resource) { tx in
+            let db = tx.db
             if let customID, let existing = try await IdentityStore.find(db, resource: resource, customID: customID) {
                 return existing.user
             }
             let user = UserID(resourceID: resource.id, userID: UUID())
-            try await IdentityStore.insert(db, resource: resource, user: user, customID: customID)
+            try await IdentityStore.insert(db, resource: resource, user: user, customID: customID, at: tx.now)
             // Two requests with the same new customId at once: one inserted, and both answer with that identity.
             if let customID, let existing = try await IdentityStore.find(db, resource: resource, customID: customID) {
                 return existing.user
@@ -59,15 +62,14 @@ public struct IdentityService: UserTokenValidator {
     public func issueToken(in resource: ResourceHandle, for user: UserID, request: TokenRequest) async throws
         -> IssuedToken
     {
-        let now = Date()
-        return try await resource.store.transaction { db in
-            guard let row = try await IdentityStore.find(db, resource: resource, user: user) else {
+        try await changes.run(in: resource) { tx in
+            guard let row = try await IdentityStore.find(tx.db, resource: resource, user: user) else {
                 throw IdentityError.notFound
             }
             let issued = try await resource.tokens.issue(
                 for: user, scopes: request.scopes, lifetimeMinutes: request.lifetimeMinutes,
-                revision: row.tokenRevision, now: now)
-            try await IdentityStore.recordTokenIssued(db, resource: resource, user: user, at: Timestamp(now))
+                revision: row.tokenRevision, now: tx.now.date)
+            try await IdentityStore.recordTokenIssued(tx.db, resource: resource, user: user, at: tx.now)
             return issued
         }
     }
@@ -81,22 +83,18 @@ public struct IdentityService: UserTokenValidator {
         for listener in invalidationListeners { await listener.tokensInvalidated(of: user, resource: resource) }
     }
 
-    /// Deletes the identity with everything it holds (through the deletion hooks); its tokens stop working at
-    /// once because the identity no longer exists.
+    /// Deletes the identity with everything every capability holds about it (``PersonalData``), in one
+    /// transaction; its tokens stop working at once because the identity no longer exists.
     public func delete(in resource: ResourceHandle, user: UserID) async throws {
-        let hooks = deletionHooks
-        let existed = try await resource.store.transaction { db in
-            guard try await IdentityStore.find(db, resource: resource, user: user) != nil else { return false }
-            for hook in hooks {
-                try await hook.deleteData(of: user, resource: resource, in: db)
-            }
-            return try await IdentityStore.delete(db, resource: resource, user: user)
+        let personalData = self.personalData
+        let existed = try await changes.run(in: resource) { tx in
+            guard try await IdentityStore.find(tx.db, resource: resource, user: user) != nil else { return false }
+            try await personalData.erase(.communicationUser(user.rawID), in: tx)
+            return true
         }
         guard existed else { throw IdentityError.notFound }
         for listener in invalidationListeners { await listener.tokensInvalidated(of: user, resource: resource) }
-        if let sqlite = resource.store as? SQLiteDatabase {
-            try await sqlite.checkpoint()
-        }
+        try await resource.store.reclaimDeletedRows(in: personalData.erasableTables, .withinMaintenanceInterval)
     }
 
     public struct Details: Sendable {
@@ -113,17 +111,6 @@ public struct IdentityService: UserTokenValidator {
             user: row.user,
             customID: try resource.crypto.openIfPresent(row.sealedCustomID, field: IdentityStore.customIDField),
             lastTokenIssuedAt: row.lastTokenIssuedAt?.date)
-    }
-
-    // MARK: UserTokenValidator
-
-    public func validate(_ claims: AccessTokenClaims, resource: ResourceHandle) async throws -> AuthenticatedUser {
-        guard let user = claims.user, user.resourceID == resource.id else { throw AuthenticationFailure.invalidToken }
-        let row = try await resource.store.read { db in
-            try await IdentityStore.find(db, resource: resource, user: user)
-        }
-        guard let row, row.tokenRevision == claims.rev else { throw AuthenticationFailure.revokedToken }
-        return AuthenticatedUser(id: user, scopes: claims.scopes)
     }
 }
 

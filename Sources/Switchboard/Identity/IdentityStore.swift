@@ -17,12 +17,12 @@ enum IdentityStore {
 
     /// Inserts an identity. One with a `customID` another transaction has just taken is not inserted: the caller
     /// looks that one up instead (`ON CONFLICT DO NOTHING` waits for the other transaction to settle).
-    static func insert(_ db: any SQLDatabase, resource: ResourceHandle, user: UserID, customID: String?) async throws {
+    static func insert(_ db: any SQLDatabase, resource: ResourceHandle, user: UserID, customID: String?, at now: Timestamp) async throws {
         try await db.insert(into: table)
             .ignoringConflicts()
             .columns("resource_id", "id", "created_at", "token_revision", "custom_id", "custom_id_index")
             .values(
-                SQLBind(resource.storageID), SQLBind(user.userID.uuidString.lowercased()), SQLBind(Timestamp.now.milliseconds),
+                SQLBind(resource.storageID), SQLBind(user.userID.uuidString.lowercased()), SQLBind(now.milliseconds),
                 SQLBind(Int64(0)),
                 SQLBind(try resource.crypto.sealIfPresent(customID, field: customIDField)),
                 SQLBind(customID.map { resource.crypto.blindIndex($0, kind: .customID) }))

@@ -37,10 +37,3 @@ public final class HTTPMetrics: Sendable {
         registry.emitToString()
     }
 }
-
-extension Duration {
-    var nanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
-    }
-}

@@ -1,88 +1,43 @@
 import Foundation
-import Synchronization
 import SQLKit
 
-/// An outbox row as a worker sees it.
-public struct OutboxItem: Sendable {
-    public let id: Int64
-    public let resourceID: String
-    public let kind: String
-    public let target: String
-    public let reference: Int64?
-    public let variant: String?
-    public let messageUUID: String
-    public let attempts: Int
-    public let maxAttempts: Int
-    public let createdAt: Timestamp
-    public let expiresAt: Timestamp
-    public let payload: Data?
-}
-
-/// Where a row goes: one resource's target of one kind (a webhook subscription). A node delivers to a lane one
-/// batch after another, and to different lanes at once.
-public struct OutboxLane: Hashable, Sendable {
-    public let resourceID: String
-    public let kind: String
-    public let target: String
-
-    var key: String { "\(resourceID)\n\(kind)\n\(target)" }
-}
-
-extension OutboxItem {
-    public var lane: OutboxLane { OutboxLane(resourceID: resourceID, kind: kind, target: target) }
-}
-
-/// A row to write.
-public struct NewOutboxItem: Sendable {
-    public var kind: String
-    public var target: String
-    public var reference: Int64?
-    public var variant: String?
-    public var messageUUID: String
-    public var threadID: String?
-    public var messageID: String?
-    public var actor: String?
-    public var maxAttempts: Int
-    public var expiresAt: Timestamp
-    public var payload: Data?
-}
-
-/// The states of an outbox row.
-public enum OutboxState: String, Sendable {
-    case pending
-    case delivered
-    /// Given up: rejected by the receiver, out of attempts or past its time to live. Kept for listing and
-    /// redelivery.
-    case dead
-    /// Its content was deleted before it could be delivered (a deleted chat message).
-    case dropped
-}
-
-/// The queue operations of the outbox.
+/// The queue operations of the outbox (see ``OutboxSchema`` for the shape of a row).
 public enum Outbox {
     static let payloadField = PersonalField(rawValue: "outbox.payload")
+    static let snapshotField = PersonalField(rawValue: "outbox.snapshot")
 
-    /// Writes rows in the caller's transaction.
-    public static func enqueue(_ items: [NewOutboxItem], resource: ResourceHandle, in db: any SQLDatabase, now: Timestamp = .now) async throws {
-        if !items.isEmpty { OutboxWrites.current?.record() }
+    /// How long delivered and dropped rows are kept, with their attempts, for diagnosis. Dead letters are kept as
+    /// long as their handler's ``DeadLetterPolicy`` says.
+    public static let completedRetention: Duration = .seconds(86_400)
+
+    /// Queues rows in the change's transaction; the delivery workers are woken once it commits.
+    public static func enqueue(_ items: [NewOutboxItem], in tx: Transaction) async throws {
+        guard !items.isEmpty else { return }
+        try await enqueue(items, resource: tx.resource, now: tx.now, in: tx.db)
+        tx.leaves(.outbox)
+    }
+
+    /// Writes rows in the caller's transaction, without waking anyone (tools and tests; changes use
+    /// ``enqueue(_:in:)``).
+    public static func enqueue(_ items: [NewOutboxItem], resource: ResourceHandle, now: Timestamp, in db: any SQLDatabase) async throws {
+        guard !items.isEmpty else { return }
+        var insert = db.insert(into: "outbox")
+            .columns(
+                "resource_id", "kind", "target", "delivery_id", "subject_index", "correlation_scope", "correlation_item", "state",
+                "attempts", "max_attempts", "next_attempt_at", "created_at", "expires_at", "payload")
         for item in items {
-            try await db.insert(into: "outbox")
-                .columns(
-                    "resource_id", "kind", "target", "reference", "variant", "message_uuid", "thread_id", "message_id", "actor",
-                    "state", "attempts", "max_attempts", "next_attempt_at", "created_at", "expires_at", "payload")
-                .values(
-                    SQLBind(resource.storageID), SQLBind(item.kind), SQLBind(item.target), SQLBind(item.reference),
-                    SQLBind(item.variant), SQLBind(item.messageUUID), SQLBind(item.threadID), SQLBind(item.messageID),
-                    SQLBind(item.actor), SQLBind(OutboxState.pending.rawValue), SQLBind(0), SQLBind(item.maxAttempts),
-                    SQLBind(now.milliseconds), SQLBind(now.milliseconds), SQLBind(item.expiresAt.milliseconds),
-                    SQLBind(try item.payload.map { try resource.crypto.seal(String(decoding: $0, as: UTF8.self), field: payloadField) }))
-                .run()
+            insert = insert.values(
+                SQLBind(resource.storageID), SQLBind(item.kind), SQLBind(item.target), SQLBind(item.deliveryID),
+                SQLBind(item.subjectIndex ?? item.subject.map(resource.crypto.subjectIndex)), SQLBind(item.correlation?.scope),
+                SQLBind(item.correlation?.item), SQLBind(OutboxState.pending.rawValue), SQLBind(0), SQLBind(item.maxAttempts),
+                SQLBind(now.milliseconds), SQLBind(now.milliseconds), SQLBind(item.expiresAt.milliseconds),
+                SQLBind(try item.payload.map { try resource.crypto.seal(data: $0, field: payloadField) }))
         }
+        try await insert.run()
     }
 
     static let itemColumns = [
-        "id", "resource_id", "kind", "target", "reference", "variant", "message_uuid", "attempts", "max_attempts", "created_at",
-        "expires_at", "payload",
+        "id", "resource_id", "kind", "target", "delivery_id", "attempts", "max_attempts", "created_at", "expires_at", "payload", "snapshot",
     ]
 
     /// Leases up to `limit` due rows to `owner` until `now + lease`. On PostgreSQL rows another node holds are
@@ -91,29 +46,36 @@ public enum Outbox {
     public static func claim(
         from database: any Database, owner: String, limit: Int, now: Timestamp, lease: Duration, excluding: Set<OutboxLane> = []
     ) async throws -> [OutboxItem] {
-        let leaseUntil = now.adding(milliseconds: lease).milliseconds
-        return try await database.transaction { db in
-            var sql: SQLQueryString = """
-                UPDATE outbox SET lease_until = \(bind: leaseUntil), lease_owner = \(bind: owner)
-                WHERE id IN (SELECT id FROM outbox
-                             WHERE state = 'pending' AND next_attempt_at <= \(bind: now.milliseconds)
-                               AND (lease_until IS NULL OR lease_until < \(bind: now.milliseconds))
-                """
-            for lane in excluding.sorted(by: { $0.key < $1.key }) {
-                sql.appendInterpolation(unsafeRaw: " AND NOT (resource_id = ")
-                sql.appendInterpolation(bind: lane.resourceID)
-                sql.appendInterpolation(unsafeRaw: " AND kind = ")
-                sql.appendInterpolation(bind: lane.kind)
-                sql.appendInterpolation(unsafeRaw: " AND target = ")
-                sql.appendInterpolation(bind: lane.target)
-                sql.appendInterpolation(unsafeRaw: ")")
-            }
-            sql.appendInterpolation(unsafeRaw: " ORDER BY next_attempt_at, id LIMIT ")
-            sql.appendInterpolation(bind: limit)
-            if database.engine == .postgres { sql.appendInterpolation(unsafeRaw: " FOR UPDATE SKIP LOCKED") }
-            sql.appendInterpolation(unsafeRaw: ") RETURNING id, resource_id, kind, target, reference, variant, message_uuid, attempts, max_attempts, created_at, expires_at, payload")
-            return try await db.raw(sql).all().map(decode).sorted { $0.id < $1.id }
+        try await database.transaction { db in
+            try await claimStatement(in: db, owner: owner, limit: limit, now: now, lease: lease, excluding: excluding)
+                .all().map(decode).sorted { $0.id < $1.id }
         }
+    }
+
+    /// `UPDATE outbox SET lease… WHERE id IN (SELECT id … due … ORDER BY … LIMIT … [FOR UPDATE SKIP LOCKED]) RETURNING …`.
+    static func claimStatement(
+        in db: any SQLDatabase, owner: String, limit: Int, now: Timestamp, lease: Duration, excluding: Set<OutboxLane>
+    ) -> SQLReturningResultBuilder<SQLUpdateBuilder> {
+        let due = db.select().column("id").from("outbox")
+            .where("state", .equal, OutboxState.pending.rawValue)
+            .where("next_attempt_at", .lessThanOrEqual, now.milliseconds)
+            .where { $0.where("lease_until", .is, SQLLiteral.null).orWhere("lease_until", .lessThan, now.milliseconds) }
+        for lane in excluding.sorted(by: { $0.key < $1.key }) {
+            due.where(
+                SQLNot(
+                    SQLGroupExpression(
+                        SQLBinaryExpression(
+                            SQLBinaryExpression(
+                                SQLBinaryExpression(SQLColumn("resource_id"), .equal, SQLBind(lane.resourceID)), .and,
+                                SQLBinaryExpression(SQLColumn("kind"), .equal, SQLBind(lane.kind))), .and,
+                            SQLBinaryExpression(SQLColumn("target"), .equal, SQLBind(lane.target))))))
+        }
+        due.orderBy("next_attempt_at").orderBy("id").limit(limit).lockingClause(SQLSkipLocked())
+        return db.update("outbox")
+            .set("lease_until", to: now.adding(lease).milliseconds)
+            .set("lease_owner", to: owner)
+            .where(SQLIdentifier("id"), .in, SQLGroupExpression(due.query))
+            .returning(itemColumns.map { SQLColumn($0) })
     }
 
     /// Extends `owner`'s lease on `items` to `until`; returns the ids it still holds (all of them, unless the lease
@@ -154,12 +116,20 @@ public enum Outbox {
         public var duration: Duration
         public var status: Int?
         public var error: String?
+
+        public init(at: Timestamp, duration: Duration, status: Int? = nil, error: String? = nil) {
+            self.at = at
+            self.duration = duration
+            self.status = status
+            self.error = error
+        }
     }
 
-    /// Records an attempt and moves the row to its next state: delivered, retried at `retryAt`, dead (with a
-    /// snapshot of what would have been sent) or dropped. Only the holder of the row's lease records: returns
-    /// `false`, and changes nothing, when `owner` no longer holds it (its lease ran out and another node took the
-    /// row over, whose own attempt will be recorded instead).
+    /// Records an attempt and moves the row to its next state: retried at `retryAt`, or completed — delivered,
+    /// dropped, or dead with the `snapshot` of what it would have sent (when its handler keeps one). A completed row
+    /// no longer holds its payload. Only the holder of the row's lease records: returns `false`, and changes nothing,
+    /// when `owner` no longer holds it (its lease ran out and another node took the row over, whose own attempt will
+    /// be recorded instead).
     @discardableResult
     public static func record(
         _ item: OutboxItem, attempt: Attempt, outcome: OutboxState, retryAt: Timestamp?, snapshot: Data?, resource: ResourceHandle,
@@ -177,9 +147,8 @@ public enum Outbox {
             update = update.set("next_attempt_at", to: (retryAt ?? attempt.at).milliseconds)
         case .delivered, .dead, .dropped:
             update = update.set("state", to: outcome.rawValue).set("completed_at", to: attempt.at.milliseconds)
-        }
-        if let snapshot, outcome == .dead {
-            update = update.set("payload", to: try resource.crypto.seal(String(decoding: snapshot, as: UTF8.self), field: payloadField))
+                .set("payload", to: SQLLiteral.null)
+                .set("snapshot", to: try snapshot.map { try resource.crypto.seal(data: $0, field: snapshotField) })
         }
         let held = try await update.where("id", .equal, item.id).where("lease_owner", .equal, owner)
             .where("attempts", .equal, item.attempts).where("state", .equal, OutboxState.pending.rawValue)
@@ -189,39 +158,63 @@ public enum Outbox {
             .columns("outbox_id", "attempt", "resource_id", "at", "duration_ms", "status", "error", "node")
             .values(
                 SQLBind(item.id), SQLBind(number), SQLBind(item.resourceID), SQLBind(attempt.at.milliseconds),
-                SQLBind(Int64(attempt.duration.components.seconds * 1000 + attempt.duration.components.attoseconds / 1_000_000_000_000_000)),
-                SQLBind(attempt.status), SQLBind(attempt.error), SQLBind(owner))
+                SQLBind(attempt.duration.milliseconds), SQLBind(attempt.status), SQLBind(attempt.error), SQLBind(owner))
             .run()
         return true
     }
 
-    /// Removes rows carrying a deleted message's content, pending or dead.
-    public static func removeItems(ofMessage messageID: String, thread: String, resource: ResourceHandle, in db: any SQLDatabase) async throws {
+    // MARK: Withdrawing
+
+    /// Removes the rows that belong to `correlation` (to its scope and every item in it when it names no item),
+    /// whatever their state: their content was deleted, so nothing of it may be delivered, listed or redelivered.
+    public static func withdraw(correlatedWith correlation: Correlation, resource: ResourceHandle, in db: any SQLDatabase) async throws {
+        var query = db.delete(from: "outbox").where("resource_id", .equal, resource.storageID)
+            .where("correlation_scope", .equal, correlation.scope)
+        if let item = correlation.item { query = query.where("correlation_item", .equal, item) }
+        try await query.run()
+    }
+
+    /// Removes the rows that concern `subject`, whatever their state.
+    public static func withdraw(concerning subject: SubjectIdentifier, resource: ResourceHandle, in db: any SQLDatabase) async throws {
         try await db.delete(from: "outbox").where("resource_id", .equal, resource.storageID)
-            .where("thread_id", .equal, thread).where("message_id", .equal, messageID).run()
+            .where("subject_index", .equal, resource.crypto.subjectIndex(subject)).run()
     }
 
-    /// Removes rows of a deleted thread.
-    public static func removeItems(ofThread thread: String, resource: ResourceHandle, in db: any SQLDatabase) async throws {
-        try await db.delete(from: "outbox").where("resource_id", .equal, resource.storageID).where("thread_id", .equal, thread).run()
+    /// Removes the rows of one lane (a deleted webhook subscription), whatever their state.
+    public static func withdraw(kind: String, target: String, resource: ResourceHandle, in db: any SQLDatabase) async throws {
+        try await db.delete(from: "outbox").where("resource_id", .equal, resource.storageID).where("kind", .equal, kind)
+            .where("target", .equal, target).run()
     }
 
-    /// Removes rows a deleted identity caused.
-    public static func removeItems(ofActor actor: String, resource: ResourceHandle, in db: any SQLDatabase) async throws {
-        try await db.delete(from: "outbox").where("resource_id", .equal, resource.storageID).where("actor", .equal, actor).run()
+    /// What is queued or kept for `subject` (for a person's export): kinds, targets, states and times, never
+    /// payloads.
+    public static func items(concerning subject: SubjectIdentifier, resource: ResourceHandle, in db: any SQLDatabase) async throws
+        -> [(kind: String, target: String, state: String, createdAt: Timestamp)]
+    {
+        try await db.select().columns("kind", "target", "state", "created_at").from("outbox")
+            .where("resource_id", .equal, resource.storageID)
+            .where("subject_index", .equal, resource.crypto.subjectIndex(subject))
+            .orderBy("id").all().map { row in
+                (
+                    try row.decode(column: "kind", as: String.self), try row.decode(column: "target", as: String.self),
+                    try row.decode(column: "state", as: String.self),
+                    Timestamp(milliseconds: try row.decode(column: "created_at", as: Int64.self))
+                )
+            }
     }
 
-    /// Deletes rows in `states` (and their attempts) completed before `cutoff`.
-    public static func trim(_ states: [OutboxState], completedBefore cutoff: Timestamp, in db: any SQLDatabase) async throws {
+    /// Deletes rows of `kind` (every kind when `nil`) in `states`, and their attempts, completed before `cutoff`.
+    public static func trim(kind: String?, _ states: [OutboxState], completedBefore cutoff: Timestamp, in db: any SQLDatabase) async throws {
         let names = states.map(\.rawValue)
+        var completed = db.select().column("id").from("outbox").where("state", .in, names)
+            .where("completed_at", .lessThan, cutoff.milliseconds)
+        if let kind { completed = completed.where("kind", .equal, kind) }
         try await db.delete(from: "outbox_attempts")
-            .where(
-                SQLIdentifier("outbox_id"), .in,
-                SQLGroupExpression(
-                    db.select().column("id").from("outbox").where("state", .in, names)
-                        .where("completed_at", .lessThan, cutoff.milliseconds).query))
+            .where(SQLIdentifier("outbox_id"), .in, SQLGroupExpression(completed.query))
             .run()
-        try await db.delete(from: "outbox").where("state", .in, names).where("completed_at", .lessThan, cutoff.milliseconds).run()
+        var rows = db.delete(from: "outbox").where("state", .in, names).where("completed_at", .lessThan, cutoff.milliseconds)
+        if let kind { rows = rows.where("kind", .equal, kind) }
+        try await rows.run()
     }
 
     static func decode(_ row: any SQLRow) throws -> OutboxItem {
@@ -230,14 +223,13 @@ public enum Outbox {
             resourceID: try row.decode(column: "resource_id", as: String.self),
             kind: try row.decode(column: "kind", as: String.self),
             target: try row.decode(column: "target", as: String.self),
-            reference: try row.decode(column: "reference", as: Int64?.self),
-            variant: try row.decode(column: "variant", as: String?.self),
-            messageUUID: try row.decode(column: "message_uuid", as: String.self),
+            deliveryID: try row.decode(column: "delivery_id", as: String.self),
             attempts: try row.decode(column: "attempts", as: Int.self),
             maxAttempts: try row.decode(column: "max_attempts", as: Int.self),
             createdAt: Timestamp(milliseconds: try row.decode(column: "created_at", as: Int64.self)),
             expiresAt: Timestamp(milliseconds: try row.decode(column: "expires_at", as: Int64.self)),
-            payload: try row.decode(column: "payload", as: Data?.self))
+            sealedPayload: try row.decode(column: "payload", as: Data?.self),
+            sealedSnapshot: try row.decode(column: "snapshot", as: Data?.self))
     }
 }
 
@@ -250,6 +242,7 @@ extension Outbox {
         public let lastError: String?
     }
 
+    /// The newest dead letters of one lane, snapshots opened.
     public static func deadLetters(target: String, kind: String, resource: ResourceHandle, limit: Int, in db: any SQLDatabase) async throws
         -> [DeadLetter]
     {
@@ -259,47 +252,42 @@ extension Outbox {
             .orderBy("completed_at", .descending).limit(limit)
             .all().map { row in
                 DeadLetter(
-                    item: try decode(row),
+                    item: try decode(row).opened(with: resource.crypto),
                     completedAt: try row.decode(column: "completed_at", as: Int64?.self).map { Timestamp(milliseconds: $0) },
                     lastStatus: try row.decode(column: "last_status", as: Int?.self),
                     lastError: try row.decode(column: "last_error", as: String?.self))
             }
     }
 
-    /// Puts dead-lettered rows of a target back in the queue (all of them, or those with the given message ids),
-    /// with `attempts` more attempts and a fresh time to live; returns how many.
+    /// Puts dead-lettered rows of a lane back in the queue (all of them, or those with the given delivery ids),
+    /// with `attempts` more attempts and a fresh time to live; returns how many. They send their snapshot.
     public static func redeliver(
-        target: String, kind: String, messageUUIDs: [String]?, attempts: Int, timeToLive: Duration, resource: ResourceHandle,
-        in db: any SQLDatabase, now: Timestamp = .now
+        target: String, kind: String, deliveryIDs: [String]?, attempts: Int, timeToLive: Duration, resource: ResourceHandle,
+        now: Timestamp, in db: any SQLDatabase
     ) async throws -> Int {
+        if let deliveryIDs, deliveryIDs.isEmpty { return 0 }
         var query = db.update("outbox")
             .set("state", to: OutboxState.pending.rawValue)
-            .set(SQLIdentifier("max_attempts"), to: SQLRaw("attempts + \(attempts)"))
+            .set(SQLIdentifier("max_attempts"), to: SQLBinaryExpression(SQLColumn("attempts"), .add, SQLBind(attempts)))
             .set("next_attempt_at", to: now.milliseconds)
-            .set("expires_at", to: now.adding(milliseconds: timeToLive).milliseconds)
+            .set("expires_at", to: now.adding(timeToLive).milliseconds)
             .set("completed_at", to: SQLLiteral.null)
             .where("resource_id", .equal, resource.storageID).where("kind", .equal, kind).where("target", .equal, target)
             .where("state", .equal, OutboxState.dead.rawValue)
-        if let messageUUIDs {
-            guard !messageUUIDs.isEmpty else { return 0 }
-            query = query.where("message_uuid", .in, messageUUIDs)
-        }
+            .where("snapshot", .isNot, SQLLiteral.null)
+        if let deliveryIDs { query = query.where("delivery_id", .in, deliveryIDs) }
         return try await query.returning("id").all().count
     }
 }
 
-/// Notes, for the code that runs a transaction, whether the transaction queued outbox rows, so that workers are
-/// woken after the commit only when there is work for them.
-public final class OutboxWrites: Sendable {
-    @TaskLocal public static var current: OutboxWrites?
-    private let queued = Mutex(false)
+/// `NOT expression`.
+struct SQLNot: SQLExpression {
+    let expression: any SQLExpression
 
-    func record() { queued.withLock { $0 = true } }
+    init(_ expression: any SQLExpression) { self.expression = expression }
 
-    /// Runs `body` (a transaction) and tells whether it queued outbox rows.
-    public static func tracking<T: Sendable>(_ body: () async throws -> T) async rethrows -> (T, Bool) {
-        let writes = OutboxWrites()
-        let result = try await $current.withValue(writes) { try await body() }
-        return (result, writes.queued.withLock { $0 })
+    func serialize(to serializer: inout SQLSerializer) {
+        serializer.write("NOT ")
+        expression.serialize(to: &serializer)
     }
 }

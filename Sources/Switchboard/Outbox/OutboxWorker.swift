@@ -1,125 +1,21 @@
 import Foundation
-import Synchronization
 import Logging
 import ServiceLifecycle
-
-/// Delivers one kind of outbox row (webhooks today; carriers later).
-public protocol OutboxHandler: Sendable {
-    var kind: String { get }
-    /// How many rows of one target may travel in one delivery.
-    func batchLimit(target: String, resource: ResourceHandle) async -> Int
-    /// Delivers rows of one resource and target; returns one result per row, in order.
-    func deliver(_ items: [OutboxItem], resource: ResourceHandle) async -> [DeliveryResult]
-    /// What a row would send, kept with it when it goes to the dead-letter store.
-    func snapshot(_ item: OutboxItem, resource: ResourceHandle) async -> Data?
-}
-
-/// The outcome of delivering one row.
-public struct DeliveryResult: Sendable {
-    public enum Disposition: Sendable {
-        /// The receiver accepted it.
-        case delivered
-        /// A transient failure: try again later (within the row's attempts and time to live).
-        case retry
-        /// The receiver refused it for good: straight to the dead-letter store.
-        case reject
-        /// Nothing to deliver any more (its content was deleted).
-        case drop
-        /// Not attempted this time (the batch was full): goes with the next batch, no attempt counted.
-        case deferred
-    }
-
-    public var disposition: Disposition
-    public var status: Int?
-    public var error: String?
-    public var snapshot: Data?
-    public var duration: Duration = .zero
-
-    public init(_ disposition: Disposition, status: Int? = nil, error: String? = nil, snapshot: Data? = nil) {
-        self.disposition = disposition
-        self.status = status
-        self.error = error
-        self.snapshot = snapshot
-    }
-}
-
-/// When to try again: Event Grid's schedule by default (10 s, 30 s, 1 min, 5 min, 10 min, 30 min, 1 h, 3 h, 6 h,
-/// then every 12 h up to the time to live), with ±10 % jitter so retries of a burst spread out. The last delay
-/// repeats.
-public struct RetrySchedule: Sendable {
-    public var delays: [Duration]
-
-    public init(delays: [Duration] = [
-        .seconds(10), .seconds(30), .seconds(60), .seconds(300), .seconds(600), .seconds(1800), .seconds(3600),
-        .seconds(10_800), .seconds(21_600), .seconds(43_200),
-    ]) {
-        self.delays = delays.isEmpty ? [.seconds(10)] : delays
-    }
-
-    /// The delay after the `attempt`-th failed attempt (1-based).
-    public func delay(after attempt: Int) -> Duration {
-        let base = delays[min(max(attempt, 1), delays.count) - 1]
-        let jitter = Double.random(in: 0.9...1.1)
-        return base * jitter
-    }
-}
-
-/// A wake-up call for workers: set after a commit that queued work, waited on between passes.
-public actor WorkSignal: EventNotifier {
-    private var waiters: [CheckedContinuation<Void, Never>] = []
-    private var pending = false
-
-    public init() {}
-
-    /// Wakes the workers only when there is something for them: most changes queue no delivery.
-    public func eventsCommitted(resource: ResourceHandle, queuedDeliveries: Bool) {
-        if queuedDeliveries { signal() }
-    }
-
-    public func signal() {
-        if waiters.isEmpty {
-            pending = true
-        } else {
-            for waiter in waiters { waiter.resume() }
-            waiters = []
-        }
-    }
-
-    /// Returns when signalled (or at once if a signal came since the last wait), or after `timeout`.
-    public func wait(timeout: Duration) async {
-        if pending {
-            pending = false
-            return
-        }
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.suspend() }
-            group.addTask { try? await Task.sleep(for: timeout) }
-            await group.next()
-            group.cancelAll()
-            self.signal()  // release the suspended waiter if the timeout won
-            self.pending = false
-        }
-    }
-
-    private func suspend() async {
-        await withCheckedContinuation { waiters.append($0) }
-    }
-}
+import Synchronization
 
 /// Runs outbox deliveries on this node: claims due rows from every store that holds resources and delivers them
 /// lane by lane (a lane is one resource's target, such as a webhook subscription), in batches, recording every
 /// attempt. Lanes progress independently: a slow or hanging receiver holds up its own lane only, while the others
 /// are claimed and delivered around it, up to `concurrency` lanes at once.
 ///
-/// Safe on several nodes: rows are leased (`SKIP LOCKED` on PostgreSQL), a lease is renewed before each batch so
-/// it outlives the delivery, and only the holder of a lease records the attempt. After a crash, rows leased by the
-/// dead process are taken up again when this node restarts (it releases its own old leases) or when their lease
-/// runs out.
+/// Each kind of row has its handler, which brings its retry schedule and dead-letter policy. Safe on several
+/// nodes: rows are leased (`SKIP LOCKED` on PostgreSQL), a lease is renewed before each batch so it outlives the
+/// delivery, and only the holder of a lease records the attempt. After a crash, rows leased by the dead process are
+/// taken up again when this node restarts (it releases its own old leases) or when their lease runs out.
 public struct OutboxWorker: Service {
     let runtime: Runtime
     let handlers: [String: any OutboxHandler]
     let owner: String
-    let schedule: RetrySchedule
     let signal: WorkSignal
     let pollInterval: Duration
     let lease: Duration
@@ -129,16 +25,17 @@ public struct OutboxWorker: Service {
     /// The stores to work on, kept until the directory changes (checked with one small read per round).
     private let storeList = StoreList()
 
+    var clock: any WallClock { runtime.clock }
+
     /// - Parameter lease: how long a claimed row stays this node's; it must exceed the longest single delivery
     ///   (a webhook's timeout), since it is renewed before each batch.
     public init(
-        runtime: Runtime, handlers: [any OutboxHandler], owner: String, schedule: RetrySchedule, signal: WorkSignal,
+        runtime: Runtime, handlers: [any OutboxHandler], owner: String, signal: WorkSignal,
         pollInterval: Duration = .milliseconds(500), lease: Duration = .seconds(90), concurrency: Int = 16, claimLimit: Int = 64
     ) {
         self.runtime = runtime
         self.handlers = Dictionary(uniqueKeysWithValues: handlers.map { ($0.kind, $0) })
         self.owner = owner
-        self.schedule = schedule
         self.signal = signal
         self.pollInterval = pollInterval
         self.lease = lease
@@ -172,12 +69,12 @@ public struct OutboxWorker: Service {
             var waking = false
             while !Task.isCancelled {
                 if busy.count < concurrency {
-                    let lanes = await claim(excluding: busy, lanes: concurrency - busy.count)
-                    for (lane, store, items) in lanes {
-                        busy.insert(lane)
+                    let lanes = await claim(excluding: busy, lanes: concurrency - busy.count, now: clock.now)
+                    for claimed in lanes {
+                        busy.insert(claimed.lane)
                         group.addTask {
-                            await process(items, store: store)
-                            return .finished(lane)
+                            await process(claimed.items, store: claimed.store)
+                            return .finished(claimed.lane)
                         }
                     }
                     // Claimed something: there may be more, so claim again at once while lanes are free.
@@ -214,14 +111,20 @@ public struct OutboxWorker: Service {
         return result
     }
 
+    /// Rows of one lane, claimed from one store.
+    struct ClaimedLane: Sendable {
+        let lane: OutboxLane
+        let store: any Database
+        let items: [OutboxItem]
+    }
+
     /// Claims due rows of lanes not in `busy`, grouped by lane, for at most `lanes` lanes; rows of further lanes
     /// are released again for the next round (or another node).
-    func claim(excluding busy: Set<OutboxLane>, lanes: Int, now: Timestamp = .now) async -> [(OutboxLane, any Database, [OutboxItem])] {
-        var result: [(OutboxLane, any Database, [OutboxItem])] = []
+    func claim(excluding busy: Set<OutboxLane>, lanes: Int, now: Timestamp) async -> [ClaimedLane] {
+        var result: [ClaimedLane] = []
         for store in await stores() where result.count < lanes {
             do {
-                let items = try await Outbox.claim(
-                    from: store, owner: owner, limit: claimLimit, now: now, lease: lease, excluding: busy)
+                let items = try await Outbox.claim(from: store, owner: owner, limit: claimLimit, now: now, lease: lease, excluding: busy)
                 var byLane: [OutboxLane: [OutboxItem]] = [:]
                 var order: [OutboxLane] = []
                 for item in items {
@@ -230,10 +133,11 @@ public struct OutboxWorker: Service {
                 }
                 var surplus: [OutboxItem] = []
                 for lane in order {
+                    let laneItems = byLane[lane] ?? []
                     if result.count < lanes {
-                        result.append((lane, store, byLane[lane]!))
+                        result.append(ClaimedLane(lane: lane, store: store, items: laneItems))
                     } else {
-                        surplus += byLane[lane]!
+                        surplus += laneItems
                     }
                 }
                 try await Outbox.release(surplus, owner: owner, in: store)
@@ -245,13 +149,13 @@ public struct OutboxWorker: Service {
     }
 
     /// One round over every store, delivering what is due and waiting for it; returns whether anything was claimed.
-    /// (The service runs ``deliverUntilCancelled()``; tests and tools use this.)
+    /// (The service runs ``deliverUntilCancelled()``; tests and tools use this, with the clock where they want it.)
     @discardableResult
-    public func pass(now: Timestamp = .now) async -> Bool {
-        let lanes = await claim(excluding: [], lanes: Int.max, now: now)
+    public func pass() async -> Bool {
+        let lanes = await claim(excluding: [], lanes: Int.max, now: clock.now)
         await withTaskGroup(of: Void.self) { group in
-            for (_, store, items) in lanes {
-                group.addTask { await process(items, store: store) }
+            for claimed in lanes {
+                group.addTask { await process(claimed.items, store: claimed.store) }
             }
         }
         return !lanes.isEmpty
@@ -278,7 +182,7 @@ public struct OutboxWorker: Service {
             // The lease must cover this batch's delivery; rows this node no longer holds are someone else's now.
             let held: Set<Int64>
             do {
-                held = try await Outbox.renewLeases(of: Array(remaining), owner: owner, until: Timestamp.now.adding(milliseconds: lease), in: store)
+                held = try await Outbox.renewLeases(of: Array(remaining), owner: owner, until: clock.now.adding(lease), in: store)
             } catch {
                 logger.error("renewing outbox leases failed", metadata: ["error": "\(DatabaseErrorDescription.describe(error))"])
                 return
@@ -297,12 +201,21 @@ public struct OutboxWorker: Service {
     func deliver(_ chunk: [OutboxItem], handler: any OutboxHandler, resource: ResourceHandle, store: any Database, logger: Logger) async
         -> [OutboxItem]
     {
-        let now = Timestamp.now
-        let expired = chunk.filter { $0.expiresAt <= now }
-        let live = chunk.filter { $0.expiresAt > now }
+        let now = clock.now
         var outcomes: [(OutboxItem, DeliveryResult)] = []
-        for item in expired {
-            outcomes.append((item, DeliveryResult(.reject, error: "TimeToLiveExceeded", snapshot: await handler.snapshot(item, resource: resource))))
+        var live: [OutboxItem] = []
+        for item in chunk {
+            guard let opened = try? item.opened(with: resource.crypto) else {
+                // Sealed with a key this resource no longer has: nothing can ever deliver it.
+                outcomes.append((item, DeliveryResult(.reject, error: "the row cannot be read with the resource's key")))
+                continue
+            }
+            if opened.expiresAt <= now {
+                let snapshot = handler.deadLetters.keepsSnapshot ? await handler.snapshot(opened, resource: resource) : nil
+                outcomes.append((opened, DeliveryResult(.reject, error: "TimeToLiveExceeded", snapshot: snapshot)))
+            } else {
+                live.append(opened)
+            }
         }
         if !live.isEmpty {
             let began = ContinuousClock.now
@@ -320,54 +233,55 @@ public struct OutboxWorker: Service {
         guard deferred.count < chunk.count else {
             return []
         }
-        outcomes = outcomes.filter { $0.1.disposition != .deferred }
-        let recorded = outcomes
+        let recorded = outcomes.filter { $0.1.disposition != .deferred }.map { item, result in
+            (item, result, decide(item, result, handler: handler, now: now))
+        }
+        let owner = self.owner
+        let keepsSnapshot = handler.deadLetters.keepsSnapshot
         do {
             try await store.transaction { db in
-                for (item, result) in recorded {
-                    let (state, retryAt) = decide(item, result)
-                    // Given up because the next attempt would come after the row's time to live.
-                    let expired = state == .dead && result.disposition == .retry && item.attempts + 1 < item.maxAttempts
+                for (item, result, decision) in recorded {
                     try await Outbox.record(
                         item,
-                        attempt: .init(
-                            at: now, duration: result.duration, status: result.status,
-                            error: expired ? "TimeToLiveExceeded" : result.error),
-                        outcome: state, retryAt: retryAt, snapshot: result.snapshot, resource: resource, owner: owner, in: db)
+                        attempt: .init(at: now, duration: result.duration, status: result.status, error: decision.error ?? result.error),
+                        outcome: decision.state, retryAt: decision.retryAt,
+                        snapshot: decision.state == .dead && keepsSnapshot ? (result.snapshot ?? item.snapshot) : nil,
+                        resource: resource, owner: owner, in: db)
                 }
             }
         } catch {
             logger.error("recording outbox attempts failed", metadata: ["error": "\(DatabaseErrorDescription.describe(error))"])
         }
-        for (item, result) in outcomes {
-            let (state, _) = decide(item, result)
-            if state == .dead {
-                logger.notice(
-                    "delivery given up", metadata: ["kind": "\(item.kind)", "target": "\(item.target)", "reason": "\(result.error ?? "rejected")"])
-            }
+        for (item, result, decision) in recorded where decision.state == .dead {
+            logger.notice(
+                "delivery given up",
+                metadata: ["kind": "\(item.kind)", "target": "\(item.target)", "reason": "\(decision.error ?? result.error ?? "rejected")"])
         }
         return deferred
     }
 
-    func decide(_ item: OutboxItem, _ result: DeliveryResult) -> (OutboxState, Timestamp?) {
+    /// What becomes of a row after an attempt.
+    struct Decision {
+        var state: OutboxState
+        var retryAt: Timestamp?
+        /// Replaces the attempt's error when the decision, not the attempt, explains the outcome.
+        var error: String?
+    }
+
+    func decide(_ item: OutboxItem, _ result: DeliveryResult, handler: any OutboxHandler, now: Timestamp) -> Decision {
         switch result.disposition {
-        case .delivered: return (.delivered, nil)
-        case .drop: return (.dropped, nil)
-        case .deferred: return (.pending, nil)
-        case .reject: return (.dead, nil)
+        case .delivered: return Decision(state: .delivered)
+        case .drop: return Decision(state: .dropped)
+        case .deferred: return Decision(state: .pending)
+        case .reject: return Decision(state: .dead)
         case .retry:
             let attempts = item.attempts + 1
-            let next = Timestamp.now.adding(milliseconds: schedule.delay(after: attempts))
-            if attempts >= item.maxAttempts || next >= item.expiresAt { return (.dead, nil) }
-            return (.pending, next)
+            if attempts >= item.maxAttempts { return Decision(state: .dead) }
+            let next = now.adding(result.retryAfter ?? handler.retrySchedule.delay(after: attempts))
+            // Given up because the next attempt would come after the row's time to live.
+            if next >= item.expiresAt { return Decision(state: .dead, error: "TimeToLiveExceeded") }
+            return Decision(state: .pending, retryAt: next)
         }
-    }
-}
-
-extension Timestamp {
-    func adding(milliseconds duration: Duration) -> Timestamp {
-        let (seconds, attoseconds) = duration.components
-        return Timestamp(milliseconds: milliseconds + seconds * 1000 + attoseconds / 1_000_000_000_000_000)
     }
 }
 

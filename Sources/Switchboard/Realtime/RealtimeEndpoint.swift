@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import Hummingbird
 import HummingbirdWebSocket
 import Logging
 import NIOWebSocket
@@ -10,37 +11,56 @@ import Synchronization
 /// headers on WebSockets).
 ///
 /// The server sends JSON text frames: first `{"type":"connected","cursor":N}`, then every event of the user's
-/// threads as `{"cursor":N,"type":"chatMessageReceived","data":{…}}`. A client that reconnects with
-/// `since=<last cursor it saw>` first receives what it missed, then the live stream, in order and without gaps.
-/// If `since` is older than the log keeps (a day), it receives `{"type":"resyncRequired"}` and should reload.
-/// The connection closes with 4401 when the token expires or is revoked, and with 1013 when the client reads too
-/// slowly to keep up.
+/// conversations as `{"cursor":N,"type":"chatMessageReceived","data":{…}}` (the frames each capability's
+/// ``EventProjection`` renders). A client that reconnects with `since=<last cursor it saw>` first receives what it
+/// missed, then the live stream, in order and without gaps. If `since` is older than the log keeps
+/// (``EventLog/retention``), it receives `{"type":"resyncRequired"}` and should reload. The connection closes with
+/// 4401 when the token expires or is revoked, and with 1013 when the client reads too slowly to keep up.
 public struct RealtimeEndpoint: Sendable {
     let resources: ResourceRegistry
-    let validator: any UserTokenValidator
+    let userTokens: UserTokenAuthenticator
     let hub: RealtimeHub
+    let catalog: EventCatalog
+    let clock: any WallClock
     /// How often an open connection re-checks that its token is still valid (revocation, identity deletion).
     let revalidationInterval: Duration
 
-    public init(resources: ResourceRegistry, validator: any UserTokenValidator, hub: RealtimeHub, revalidationInterval: Duration = .seconds(10)) {
+    public init(
+        resources: ResourceRegistry, userTokens: UserTokenAuthenticator, hub: RealtimeHub, catalog: EventCatalog, clock: any WallClock,
+        revalidationInterval: Duration = .seconds(10)
+    ) {
         self.resources = resources
-        self.validator = validator
+        self.userTokens = userTokens
         self.hub = hub
+        self.catalog = catalog
+        self.clock = clock
         self.revalidationInterval = revalidationInterval
     }
 
     static let pathPrefix = "/-/realtime/"
 
+    /// The plain-HTTP answer of the real-time path: a valid upgrade never reaches the HTTP pipeline.
+    public var systemRoutes: [SystemRoute] {
+        [
+            SystemRoute(.get, "/realtime/{resource}", auth: NoCredentials()) { request in
+                if request.headers[.upgrade]?.lowercased() == "websocket" { throw APIError.unauthorized() }
+                throw APIError(
+                    status: .upgradeRequired, code: "UpgradeRequired",
+                    message: "This endpoint speaks WebSocket: connect with wss:// and a user access token.",
+                    headers: ["Upgrade": "websocket"])
+            }
+        ]
+    }
+
     /// Accepts WebSocket upgrades of the real-time path; other paths fall through to the HTTP pipeline.
     func shouldUpgrade(_ request: HTTPRequest, logger: Logger) async -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> {
-        guard let path = request.path, path.hasPrefix(Self.pathPrefix) else { return .dontUpgrade }
-        let components = URLComponents(string: path)
-        let name = String((components?.path ?? path).dropFirst(Self.pathPrefix.count))
-        let query = Dictionary(
-            (components?.queryItems ?? []).compactMap { item in item.value.map { (item.name, $0) } }, uniquingKeysWith: { a, _ in a })
+        guard let target = request.path, target.hasPrefix(Self.pathPrefix) else { return .dontUpgrade }
+        let path = target.split(separator: "?", maxSplits: 1).first.map(String.init) ?? target
+        let name = String(path.dropFirst(Self.pathPrefix.count))
+        let query = QueryParameters(target: target)
         var token = query["access_token"]
-        if let authorization = request.headerFields[.authorization], authorization.lowercased().hasPrefix("bearer ") {
-            token = String(authorization.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+        if let authorization = request.headerFields[.authorization], let bearer = UserTokenAuthenticator.bearerToken(authorization) {
+            token = bearer
         }
         let since = query["since"].flatMap(Int64.init)
         let admission = await admit(resourceName: name, token: token)
@@ -54,9 +74,7 @@ public struct RealtimeEndpoint: Sendable {
                 (resource, claims, user) = (acceptedResource, acceptedClaims, acceptedUser)
             case .refused(let error, let code, let reason):
                 context.logger.notice("real-time connection refused", metadata: ["reason": "\(reason)"])
-                try? await send(
-                    ["type": JSONValue.string("error"), "error": .object(["code": .string(error.code), "message": .string(error.message)])]
-                        as [String: JSONValue], to: outbound)
+                try? await send(ControlFrame(type: "error", error: .init(code: error.code, message: error.message)), to: outbound)
                 try? await outbound.close(code, reason: reason)
                 return
             }
@@ -72,15 +90,14 @@ public struct RealtimeEndpoint: Sendable {
     }
 
     /// Checks the token of a connection attempt: the same checks as a bearer request, and a chat scope, since
-    /// everything the connection carries is chat.
+    /// everything the connection carries today is chat.
     func admit(resourceName name: String, token: String?) async -> Admission {
         let unauthorized = Admission.refused(APIError.unauthorized(), .unknown(4401), reason: "unauthorized")
         guard ResourceName.isValid(Substring(name)), let token else { return unauthorized }
         do {
             guard let resource = try await resources.handle(named: name) else { return unauthorized }
-            let claims = try await resource.tokens.verify(token)
-            let user = try await validator.validate(claims, resource: resource)
-            guard !user.scopes.isDisjoint(with: [.chat, .chatJoin, .chatJoinLimited]) else {
+            let (user, claims) = try await userTokens.authenticate(token: token, resource: resource)
+            guard user.scopes.allowsChat else {
                 return .refused(ChatError.missingScope("use chat").apiError, .unknown(4403), reason: "forbidden")
             }
             return .accepted(resource, claims, user)
@@ -100,7 +117,7 @@ public struct RealtimeEndpoint: Sendable {
         let session = RealtimeSession(resource: resource, user: user.id.rawID)
         let live = try await hub.register(session)
         defer { Task { await hub.unregister(session) } }
-        try await send(["type": JSONValue.string("connected"), "cursor": .number(Double(live))] as [String: JSONValue], to: outbound)
+        try await send(ControlFrame(type: "connected", cursor: live), to: outbound)
         if let since, since < live {
             try await replay(from: since, through: live, session: session, outbound: outbound)
         }
@@ -111,9 +128,8 @@ public struct RealtimeEndpoint: Sendable {
                 return nil
             }
             group.addTask {
-                for await event in session.outgoing {
-                    guard let message = RealtimeProjection.message(for: event, recipient: session.user) else { continue }
-                    do { try await send(message, to: outbound) } catch { return nil }
+                for await delivery in session.outgoing {
+                    do { try await outbound.write(.text(try delivery.message(for: session.user))) } catch { return nil }
                 }
                 if Task.isCancelled { return nil }
                 return session.revoked.withLock { $0 } ? .unknown(4401) : .unknown(1013)
@@ -121,12 +137,12 @@ public struct RealtimeEndpoint: Sendable {
             group.addTask {
                 // Closes the connection when the token expires or stops being valid.
                 while !Task.isCancelled {
-                    let untilExpiry = Double(claims.exp) - Date().timeIntervalSince1970
-                    if untilExpiry <= 0 { return .unknown(4401) }
-                    try? await Task.sleep(for: min(revalidationInterval, .seconds(untilExpiry)))
+                    let untilExpiry = Timestamp(milliseconds: Int64(claims.exp) * 1000).duration(since: clock.now)
+                    if untilExpiry <= .zero { return .unknown(4401) }
+                    try? await clock.sleep(for: min(revalidationInterval, untilExpiry))
                     if Task.isCancelled { return nil }
                     do {
-                        _ = try await validator.validate(claims, resource: resource)
+                        _ = try await userTokens.revalidate(claims, resource: resource)
                     } catch is AuthenticationFailure {
                         return .unknown(4401)
                     } catch {
@@ -146,47 +162,55 @@ public struct RealtimeEndpoint: Sendable {
         }
     }
 
-    /// Sends the events in (`since`, `through`] of the user's threads.
+    /// Sends the events in (`since`, `through`] of the user's conversations.
     func replay(from since: Int64, through last: Int64, session: RealtimeSession, outbound: WebSocketOutboundWriter) async throws {
         let resource = session.resource
-        let (threads, oldest) = try await resource.store.read { db in
-            let threads = try await db.select().distinct().column("thread_id").from("chat_memberships")
-                .where("resource_id", .equal, resource.storageID).where("participant", .equal, session.user)
-                .all(decodingColumn: "thread_id", as: String.self)
-            let oldest = try await db.select().column(SQLFunction("MIN", args: SQLColumn("id")), as: "oldest").from("events")
-                .where("resource_id", .equal, resource.storageID)
-                .first(decodingColumn: "oldest", as: Int64?.self) ?? nil
-            return (threads, oldest)
+        let catalog = self.catalog
+        let (scopes, oldest) = try await resource.store.read { db in
+            (
+                try await catalog.realtimeScopes(of: session.user, resource: resource, in: db),
+                try await EventLog.oldestID(resource: resource, in: db)
+            )
         }
         if Self.missedTrimmedEvents(since: since, oldestKept: oldest) {
-            try await send(["type": JSONValue.string("resyncRequired"), "cursor": .number(Double(last))] as [String: JSONValue], to: outbound)
+            try await send(ControlFrame(type: "resyncRequired", cursor: last), to: outbound)
         }
         var cursor = since
         while cursor < last {
             let after = cursor
             let page = try await resource.store.read { db in
-                try await EventLog.events(after: after, threads: threads, resource: resource, limit: 500, in: db)
+                try await EventLog.events(after: after, scopes: scopes, resource: resource, limit: 500, in: db)
             }
-            guard !page.isEmpty else { break }
+            guard let end = page.last else { break }
             for event in page where event.id <= last && event.recipients.contains(session.user) {
-                if let message = RealtimeProjection.message(for: event, recipient: session.user) {
-                    try await send(message, to: outbound)
+                if let frame = catalog.decode(event)?.realtimeFrame {
+                    try await outbound.write(.text(try RealtimeDelivery(cursor: event.id, frame: frame).message(for: session.user)))
                 }
             }
-            cursor = page.last!.id
+            cursor = end.id
         }
     }
 
-    /// Whether a client resuming after `since` missed events the log no longer holds. The log keeps a day: a
-    /// cursor from before its oldest event, or any cursor behind a log that was emptied, has.
+    /// Whether a client resuming after `since` missed events the log no longer holds: a cursor from before its
+    /// oldest event, or any cursor behind a log that was emptied, has.
     static func missedTrimmedEvents(since: Int64, oldestKept: Int64?) -> Bool {
         guard let oldestKept else { return true }
         return oldestKept > since + 1
+    }
+
+    /// The endpoint's own frames: `connected`, `resyncRequired`, `error`.
+    struct ControlFrame: Encodable {
+        struct Failure: Encodable {
+            let code: String
+            let message: String
+        }
+
+        let type: String
+        var cursor: Int64? = nil
+        var error: Failure? = nil
     }
 
     func send(_ value: some Encodable, to outbound: WebSocketOutboundWriter) async throws {
         try await outbound.write(.text(String(decoding: try JSONBody.encoder.encode(value), as: UTF8.self)))
     }
 }
-
-import SQLKit

@@ -8,7 +8,7 @@ import SQLKit
 /// hub keeps a cursor and, when woken, reads the log after it and hands each event to the sessions of its
 /// recipients. Wake-ups come from this node after a commit and, on PostgreSQL, from every node through
 /// `LISTEN/NOTIFY`, so a message sent through one node reaches a WebSocket held on another.
-public actor RealtimeHub: EventNotifier, TokenInvalidationListener {
+public actor RealtimeHub: CommitObserver, TokenInvalidationListener {
     struct Channel {
         let resource: ResourceHandle
         var cursor: Int64
@@ -19,17 +19,19 @@ public actor RealtimeHub: EventNotifier, TokenInvalidationListener {
 
     private var channels: [UUID: Channel] = [:]
     private var listeners: [DatabaseLocation: Task<Void, Never>] = [:]
+    private let catalog: EventCatalog
     private let logger: Logger
     static let notificationChannel = "switchboard_events"
 
-    public init(logger: Logger) {
+    public init(catalog: EventCatalog, logger: Logger) {
+        self.catalog = catalog
         self.logger = logger
     }
 
-    // MARK: EventNotifier
+    // MARK: CommitObserver
 
-    public func eventsCommitted(resource: ResourceHandle, queuedDeliveries: Bool) {
-        wake(resource.id)
+    public func committed(_ work: CommittedWork, resource: ResourceHandle) {
+        if work.contains(.events) { wake(resource.id) }
     }
 
     func wake(_ resourceID: UUID) {
@@ -90,7 +92,7 @@ public actor RealtimeHub: EventNotifier, TokenInvalidationListener {
             let events: [LoggedEvent]
             do {
                 events = try await channel.resource.store.read { db in
-                    try await EventLog.events(after: channel.cursor, threads: nil, resource: channel.resource, limit: 500, in: db)
+                    try await EventLog.events(after: channel.cursor, scopes: nil, resource: channel.resource, limit: 500, in: db)
                 }
             } catch {
                 logger.error("real-time delivery failed to read the event log", metadata: ["error": "\(DatabaseErrorDescription.describe(error))"])
@@ -98,9 +100,11 @@ public actor RealtimeHub: EventNotifier, TokenInvalidationListener {
             }
             guard var current = channels[resourceID] else { return }
             for event in events {
+                // Decoded once for every session it goes to.
+                guard let frame = catalog.decode(event)?.realtimeFrame else { continue }
                 let recipients = Set(event.recipients)
                 for session in current.sessions.values where recipients.contains(session.user) {
-                    session.deliver(event)
+                    session.deliver(RealtimeDelivery(cursor: event.id, frame: frame))
                 }
             }
             if let last = events.last { current.cursor = max(current.cursor, last.id) }
@@ -120,12 +124,12 @@ public actor RealtimeHub: EventNotifier, TokenInvalidationListener {
 
     // MARK: Other nodes
 
-    /// On PostgreSQL, follows the store's notifications so events committed by other nodes wake this one.
+    /// Where the store announces commits (PostgreSQL), follows them so events committed by other nodes wake this one.
     private func startListening(to store: any Database) {
-        guard let postgres = store as? PostgresDatabase, listeners[store.location] == nil else { return }
+        guard let source = store.notifications, listeners[store.location] == nil else { return }
         let logger = logger
         listeners[store.location] = Task {
-            await postgres.listen(on: Self.notificationChannel, logger: logger) { payload in
+            await source.listen(on: Self.notificationChannel, logger: logger) { payload in
                 if let id = UUID(uuidString: payload) {
                     await self.wake(id)
                 } else {
@@ -143,5 +147,13 @@ public actor RealtimeHub: EventNotifier, TokenInvalidationListener {
             for session in channel.sessions.values { session.finish() }
         }
         channels = [:]
+    }
+}
+
+/// Tells the real-time hubs of every node that a resource's log grew: `NOTIFY`, sent when the appending transaction
+/// commits, where the store has listeners (this node's hub is also woken by ``Changes`` after the commit).
+struct RealtimeNotification: EventLogConsumer {
+    func appended(_ events: [AppendedEvent], in tx: Transaction) async throws {
+        try await tx.db.notifyOnCommit(channel: RealtimeHub.notificationChannel, payload: tx.resource.storageID)
     }
 }

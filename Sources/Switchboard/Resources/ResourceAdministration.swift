@@ -8,11 +8,13 @@ public struct ResourceAdministration: Sendable {
     public let directory: Directory
     public let stores: StoreRegistry
     public let masterKey: MasterKey
+    let clock: any WallClock
 
-    public init(directory: Directory, stores: StoreRegistry, masterKey: MasterKey) {
+    public init(directory: Directory, stores: StoreRegistry, masterKey: MasterKey, clock: any WallClock = SystemClock()) {
         self.directory = directory
         self.stores = stores
         self.masterKey = masterKey
+        self.clock = clock
     }
 
     /// A resource with its access keys in the text form clients use.
@@ -32,7 +34,7 @@ public struct ResourceAdministration: Sendable {
         let primary = Self.newAccessKey()
         let secondary = Self.newAccessKey()
         let record = ResourceRecord(
-            id: id, name: name, geography: geography, state: .active, createdAt: .now,
+            id: id, name: name, geography: geography, state: .active, createdAt: clock.now,
             sealedPrimaryKey: try masterKey.wrap(primary, purpose: .primaryAccessKey, resourceID: id),
             sealedSecondaryKey: try masterKey.wrap(secondary, purpose: .secondaryAccessKey, resourceID: id),
             sealedDataKey: try masterKey.wrap(SymmetricKey(size: .bits256), purpose: .dataKey, resourceID: id),
@@ -85,11 +87,11 @@ public struct ResourceAdministration: Sendable {
                 try await db.delete(from: table).where("resource_id", .equal, id).run()
             }
         }
-        try await store.reclaimDeletedRows(in: StoreSchema.resourceTables)
+        try await store.reclaimDeletedRows(in: StoreSchema.resourceTables, .now)
         try await directory.remove(id: record.id)
     }
 
-    /// Deletes rows of recently deleted resources (``Directory/recentlyDeleted(now:)``) from `store`: written by a
+    /// Deletes rows of recently deleted resources (``Directory/recentlyDeleted()``) from `store`: written by a
     /// request that was still running on some node while its resource was being deleted. Returns how many
     /// resources had such rows. Nothing is done when no resource was deleted in the last hour, and otherwise each
     /// table is reached through its resource-id index (the outbox attempts, trimmed daily, aside), never by
@@ -107,7 +109,7 @@ public struct ResourceAdministration: Sendable {
             }
             return orphans
         }
-        if !orphans.isEmpty { try await store.reclaimDeletedRows(in: StoreSchema.resourceTables) }
+        if !orphans.isEmpty { try await store.reclaimDeletedRows(in: StoreSchema.resourceTables, .now) }
         return orphans.count
     }
 

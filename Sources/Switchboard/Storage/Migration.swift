@@ -5,15 +5,39 @@ import SQLKit
 public struct Migration: Sendable {
     public let version: Int
     public let name: String
-    public let apply: @Sendable (any SQLDatabase, DatabaseEngine) async throws -> Void
+    public let apply: @Sendable (any SQLDatabase, MigrationContext) async throws -> Void
 
     public init(
         _ version: Int, _ name: String,
-        apply: @escaping @Sendable (any SQLDatabase, DatabaseEngine) async throws -> Void
+        apply: @escaping @Sendable (any SQLDatabase, MigrationContext) async throws -> Void
     ) {
         self.version = version
         self.name = name
         self.apply = apply
+    }
+}
+
+/// What a migration may need besides the database: the time, and for data migrations that re-seal or re-index
+/// personal fields, the encryption of the resource a row belongs to.
+public struct MigrationContext: Sendable {
+    public let now: Timestamp
+    /// Every capability's event projections, for data migrations of what is rendered from the event log.
+    public let events: EventCatalog
+    let resourceCrypto: @Sendable (String) async throws -> ResourceCrypto?
+
+    public init(
+        now: Timestamp, events: EventCatalog = EventCatalog([]),
+        resourceCrypto: @escaping @Sendable (String) async throws -> ResourceCrypto? = { _ in nil }
+    ) {
+        self.now = now
+        self.events = events
+        self.resourceCrypto = resourceCrypto
+    }
+
+    /// The encryption of the resource with this storage id; `nil` when the resource no longer exists (its rows
+    /// are the deletion's to remove) or when migrating the directory, which holds no personal data.
+    public func crypto(forResource id: String) async throws -> ResourceCrypto? {
+        try await resourceCrypto(id)
     }
 }
 
@@ -25,7 +49,7 @@ public struct Schema: Sendable {
     public init(name: String, migrations: [Migration]) {
         precondition(
             zip(migrations, migrations.dropFirst()).allSatisfy { $0.version < $1.version },
-            "migrations of \(name) must have increasing versions")
+            "migrations of \(name) must have increasing, unique versions")
         self.name = name
         self.migrations = migrations
     }
@@ -37,11 +61,9 @@ public struct Schema: Sendable {
 /// several nodes start at once one migrates and the others wait, then find nothing left to do. On SQLite the
 /// write transaction itself is the lock.
 public enum Migrator {
-    public static func migrate(_ database: any Database, to schema: Schema) async throws {
+    public static func migrate(_ database: any Database, to schema: Schema, context: MigrationContext) async throws {
         try await database.transaction { db in
-            if database.engine == .postgres {
-                try await db.raw("SELECT pg_advisory_xact_lock(\(bind: advisoryLockKey(schema.name)))").run()
-            }
+            try await db.lockUntilCommit(key: advisoryLockKey(schema.name))
             try await db.create(table: "schema_migrations")
                 .ifNotExists()
                 .column("schema_name", type: .text, .notNull)
@@ -61,12 +83,12 @@ public enum Migrator {
             }
             let done = Set(applied)
             for migration in schema.migrations where !done.contains(migration.version) {
-                try await migration.apply(db, database.engine)
+                try await migration.apply(db, context)
                 try await db.insert(into: "schema_migrations")
                     .columns("schema_name", "version", "name", "applied_at")
                     .values(
                         SQLBind(schema.name), SQLBind(migration.version), SQLBind(migration.name),
-                        SQLBind(Timestamp.now.milliseconds))
+                        SQLBind(context.now.milliseconds))
                     .run()
             }
         }

@@ -5,7 +5,7 @@ import PostgresNIO
 import SQLKit
 
 /// A PostgreSQL database reached through a pooled `PostgresClient`. Several Switchboard nodes may share it.
-public final class PostgresDatabase: Database {
+public final class PostgresDatabase: Database, NotificationSource {
     public let engine = DatabaseEngine.postgres
     public let location: DatabaseLocation
     private let client: PostgresClient
@@ -66,6 +66,23 @@ public final class PostgresDatabase: Database {
                 throw error
             }
         }
+    }
+
+    public var notifications: (any NotificationSource)? { self }
+
+    /// Deleted row versions stay in PostgreSQL's files until `VACUUM` reclaims them. `VACUUM` scans the tables'
+    /// indexes, too costly for every deleted message, so unless the caller needs it now it is left to the
+    /// maintenance pass, which vacuums every table personal data is erased from.
+    public func reclaimDeletedRows(in tables: [String], _ urgency: ReclaimUrgency) async throws {
+        guard urgency == .now, !tables.isEmpty else { return }
+        try await vacuum(tables)
+    }
+
+    /// `VACUUM` of `tables`, which cannot run inside a transaction, so it runs on a connection of its own.
+    public func vacuum(_ tables: [String]) async throws {
+        guard !tables.isEmpty else { return }
+        let list = tables.map { "\"\($0)\"" }.joined(separator: ", ")
+        try await read { db in try await db.raw("VACUUM \(unsafeRaw: list)").run() }
     }
 
     /// Follows `NOTIFY` on `channel` until cancelled, reconnecting after failures. `handler` also receives `"*"`

@@ -69,7 +69,7 @@ public final class SQLiteDatabase: Database {
         try await writer.withResource { connection in
             do {
                 _ = try await uncancellable { try await connection.query("BEGIN IMMEDIATE") }
-            } catch where "\(error)".contains("within a transaction") {
+            } catch let error as SQLiteError where error.reason == .error && error.message.contains("within a transaction") {
                 // An earlier transaction on this connection was never ended (its ROLLBACK failed): end it now.
                 _ = try? await uncancellable { try await connection.query("ROLLBACK") }
                 _ = try await uncancellable { try await connection.query("BEGIN IMMEDIATE") }
@@ -101,6 +101,13 @@ public final class SQLiteDatabase: Database {
             try await Task.sleep(for: .milliseconds(20 * (attempt + 1)))
         }
         return false
+    }
+
+    /// Deleted rows are already overwritten in the file (`secure_delete`); what remains are old frames in the
+    /// write-ahead log, which a checkpoint moves into the file and truncates. Cheap, so done at once whatever the
+    /// urgency.
+    public func reclaimDeletedRows(in tables: [String], _ urgency: ReclaimUrgency) async throws {
+        try await checkpoint()
     }
 
     public func shutdown() async {

@@ -11,15 +11,24 @@ public actor StoreRegistry {
     private let configured: [Geography: DatabaseLocation]
     private let defaultDirectory: URL
     private let directory: Directory?
+    private let keyring: ResourceKeyring?
+    private let clock: any WallClock
     private let logger: Logger
     private var stores: [Geography: Task<any Database, any Error>] = [:]
 
-    /// - Parameter directory: the directory the stores belong to. A store records it on first use and refuses
-    ///   any other, and the directory records which store holds each geography and refuses any other.
-    public init(configured: [Geography: DatabaseLocation], defaultDirectory: URL, directory: Directory? = nil, logger: Logger) {
+    /// - Parameters:
+    ///   - directory: the directory the stores belong to. A store records it on first use and refuses any other,
+    ///     and the directory records which store holds each geography and refuses any other.
+    ///   - keyring: the resources' keys, for data migrations of sealed fields.
+    public init(
+        configured: [Geography: DatabaseLocation], defaultDirectory: URL, directory: Directory? = nil, keyring: ResourceKeyring? = nil,
+        clock: any WallClock = SystemClock(), logger: Logger
+    ) {
         self.configured = configured
         self.defaultDirectory = defaultDirectory
         self.directory = directory
+        self.keyring = keyring
+        self.clock = clock
         self.logger = logger
     }
 
@@ -37,10 +46,14 @@ public actor StoreRegistry {
         let location = location(of: geography)
         let logger = logger
         let directory = directory
+        let keyring = keyring
+        let context = MigrationContext(now: clock.now, events: Capabilities.eventCatalog) { id in
+            try await keyring?.crypto(forResource: id)
+        }
         let task = Task<any Database, any Error> {
             let database = try await DatabaseFactory.open(location, logger: logger)
             do {
-                try await Migrator.migrate(database, to: StoreSchema.schema)
+                try await Migrator.migrate(database, to: StoreSchema.schema, context: context)
                 let directoryID = try await directory?.identifier()
                 let storeID = try await Self.claim(database, for: geography, directoryID: directoryID)
                 try await directory?.bindStore(storeID, for: geography, location: location)

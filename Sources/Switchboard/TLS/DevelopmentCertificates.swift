@@ -29,7 +29,7 @@ public struct DevelopmentCertificates: Sendable {
     static let renewalMargin: TimeInterval = 30 * 86_400
 
     /// Makes sure a CA and a server certificate for `hosts` exist and are current.
-    public func prepare(hosts: [String], now: Date = Date()) throws {
+    public func prepare(hosts: [String], now: Date) throws {
         try FileManager.default.createDirectory(
             at: directory.appendingPathComponent("tls"), withIntermediateDirectories: true,
             attributes: [.posixPermissions: 0o700])

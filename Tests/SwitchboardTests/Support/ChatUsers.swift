@@ -15,7 +15,7 @@ struct ChatUser: Sendable {
     /// Creates an identity in `resource` with a token for `scopes`.
     static func create(in server: TestServer, resource name: String, scopes: [TokenScope] = [.chat]) async throws -> ChatUser {
         let handle = try await server.runtime.resources.handle(named: name)!
-        let created = try await IdentityService().create(
+        let created = try await server.identities().create(
             in: handle, customID: nil, token: .init(scopes: scopes, lifetimeMinutes: 60))
         return ChatUser(id: created.user.rawID, token: created.token!.token, resource: name)
     }

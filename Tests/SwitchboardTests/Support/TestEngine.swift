@@ -56,3 +56,10 @@ func withTemporaryDirectory<T>(_ body: (URL) async throws -> T) async throws -> 
     defer { try? FileManager.default.removeItem(at: url) }
     return try await body(url)
 }
+
+extension Migrator {
+    /// Migrates with a context of the present time and no resource keys (stores in tests hold no rows to re-seal).
+    static func migrate(_ database: any Database, to schema: Schema) async throws {
+        try await migrate(database, to: schema, context: MigrationContext(now: Timestamp(Date()), events: Capabilities.eventCatalog))
+    }
+}

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Crypto
 import Foundation
 import HTTPTypes
@@ -6,6 +7,7 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import Switchboard
+import Testing
 
 /// A configured runtime on a temporary data directory, with the directory and every store on `engine`.
 struct TestServer {
@@ -18,6 +20,7 @@ struct TestServer {
         engine: TestEngine = .sqlite,
         geographies: [Geography] = [.unitedStates, .europe],
         logger: Logger = .quiet,
+        clock: any WallClock = SystemClock(),
         _ body: (TestServer) async throws -> T
     ) async throws -> T {
         try await withTemporaryDirectory { directory in
@@ -32,7 +35,7 @@ struct TestServer {
             let configuration = ServerConfiguration(
                 dataDirectory: directory, tls: .disabled, directory: directoryLocation, stores: stores,
                 masterKey: .inline(MasterKey.generate().base64))
-            let runtime = try await Runtime.open(configuration, logger: logger)
+            let runtime = try await Runtime.open(configuration, logger: logger, clock: clock)
             let server = TestServer(runtime: runtime, dataDirectory: directory)
             do {
                 let result = try await body(server)
@@ -53,13 +56,29 @@ struct TestServer {
 
     /// Runs `body` against the application through Hummingbird's router test framework.
     func test<T: Sendable>(
-        additionalRoutes: [Route] = [], chatLimits: ChatLimits? = nil, _ body: @Sendable (any TestClientProtocol) async throws -> T
+        additionalRoutes: [Route] = [], capabilities: [any Capability.Type] = Capabilities.all, chatLimits: ChatLimits? = nil,
+        _ body: @Sendable (any TestClientProtocol) async throws -> T
     ) async throws -> T {
         var runtime = self.runtime
-        if let chatLimits { runtime.configuration.chatLimits = chatLimits }
+        if let chatLimits { runtime.configuration.chat.limits = chatLimits }
         // The test owns the runtime and closes it after inspecting the stores.
-        let app = try buildApplication(runtime: runtime, closesRuntime: false, additionalRoutes: additionalRoutes)
+        let app = try buildApplication(runtime: runtime, closesRuntime: false, capabilities: capabilities, additionalRoutes: additionalRoutes)
         return try await app.test(.router, body)
+    }
+}
+
+extension TestServer {
+    /// The capabilities wired as the server wires them, for tests that call services directly (its HTTP client is
+    /// the shared one, so there is nothing to shut down).
+    func assembly(chatLimits: ChatLimits? = nil) throws -> Assembly {
+        var runtime = self.runtime
+        if let chatLimits { runtime.configuration.chat.limits = chatLimits }
+        return try Assembly(runtime: runtime, httpClient: .shared)
+    }
+
+    /// The Identity service as the server wires it.
+    func identities() throws -> IdentityService {
+        try #require(try assembly().capability(IdentityCapability.self)).service
     }
 }
 

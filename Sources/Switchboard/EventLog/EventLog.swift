@@ -1,0 +1,182 @@
+import Foundation
+import SQLKit
+
+/// Told about events inside the transaction that appends them, so what it writes commits or rolls back with them:
+/// webhook fan-out queues deliveries, real-time notification tells other nodes.
+public protocol EventLogConsumer: Sendable {
+    func appended(_ events: [AppendedEvent], in tx: Transaction) async throws
+}
+
+/// The resource event log: every event a capability raises (a chat message sent, a participant added, …) is
+/// appended here in the same transaction as the change that caused it. Real-time sessions replay and follow it;
+/// webhook deliveries are rendered from it. Appending only appends: who hears about events is the business of
+/// the consumers registered with the log.
+///
+/// Event ids come from a per-resource counter row updated in the appending transaction, so ids are handed out in
+/// commit order: a reader that has seen id N has seen every committed event below N. That is what lets a
+/// real-time client resume from the last id it saw without losing anything.
+public struct EventLog: Sendable {
+    static let dataField = PersonalField(rawValue: "events.data")
+
+    /// How long events are kept: a day for real-time resumption and replay, plus an hour so that no delivery
+    /// queued with Event Grid's longest time to live (a day) outlives the event it renders.
+    public static let retention: Duration = .seconds(25 * 3600)
+
+    let catalog: EventCatalog
+    let consumers: [any EventLogConsumer]
+
+    public init(catalog: EventCatalog, consumers: [any EventLogConsumer]) {
+        self.catalog = catalog
+        self.consumers = consumers
+    }
+
+    /// Appends events in the change's transaction and hands them to the consumers; returns them with their ids.
+    @discardableResult
+    public func append(_ events: [NewEvent], in tx: Transaction) async throws -> [AppendedEvent] {
+        guard !events.isEmpty else { return [] }
+        let resource = tx.resource
+        let count = Int64(events.count)
+        let last =
+            try await tx.db.insert(into: "event_counters")
+            .columns("resource_id", "last_id")
+            .values(SQLBind(resource.storageID), SQLBind(count))
+            .onConflict(with: ["resource_id"]) {
+                $0.set(SQLIdentifier("last_id"), to: SQLBinaryExpression(SQLColumn("last_id", table: "event_counters"), .add, SQLBind(count)))
+            }
+            .returning("last_id")
+            .first(decodingColumn: "last_id", as: Int64.self) ?? count
+        let first = last - count + 1
+        var appended: [AppendedEvent] = []
+        for (offset, event) in events.enumerated() {
+            let header = EventHeader(id: first + Int64(offset), type: event.type, recipients: event.recipients, createdAt: tx.now)
+            let data = try JSONBody.encoder.encode(event.payload)
+            let recipients = String(decoding: try JSONBody.encoder.encode(event.recipients), as: UTF8.self)
+            try await tx.db.insert(into: "events")
+                .columns(
+                    "resource_id", "id", "type", "correlation_scope", "correlation_item", "subject_index", "recipients", "data",
+                    "created_at"
+                )
+                .values(
+                    SQLBind(resource.storageID), SQLBind(header.id), SQLBind(event.type), SQLBind(event.correlation?.scope),
+                    SQLBind(event.correlation?.item), SQLBind(event.subject.map(resource.crypto.subjectIndex)), SQLBind(recipients),
+                    SQLBind(try resource.crypto.seal(data: data, field: Self.dataField)), SQLBind(tx.now.milliseconds)
+                )
+                .run()
+            appended.append(
+                AppendedEvent(
+                    header: header, payload: event.payload, correlation: event.correlation, subject: event.subject,
+                    projection: catalog.projection(for: event.type)))
+        }
+        for consumer in consumers {
+            try await consumer.appended(appended, in: tx)
+        }
+        tx.leaves(.events)
+        return appended
+    }
+
+    // MARK: Reading
+
+    static let columns = ["id", "type", "recipients", "data", "created_at", "correlation_scope", "correlation_item", "subject_index"]
+
+    /// Events after `id` with the given correlation scopes (all events when `nil`), oldest first.
+    public static func events(
+        after id: Int64, scopes: [String]?, resource: ResourceHandle, limit: Int, in db: any SQLDatabase
+    ) async throws -> [LoggedEvent] {
+        if let scopes, scopes.isEmpty { return [] }
+        var query = db.select().columns(columns)
+            .from("events")
+            .where("resource_id", .equal, resource.storageID)
+            .where("id", .greaterThan, id)
+        if let scopes { query = query.where("correlation_scope", .in, scopes) }
+        return try await query.orderBy("id").limit(limit).all().map { try decode($0, resource: resource) }
+    }
+
+    /// The events with the given ids.
+    public static func events(ids: [Int64], resource: ResourceHandle, in db: any SQLDatabase) async throws -> [LoggedEvent] {
+        guard !ids.isEmpty else { return [] }
+        return try await db.select().columns(columns)
+            .from("events")
+            .where("resource_id", .equal, resource.storageID)
+            .where("id", .in, ids)
+            .orderBy("id")
+            .all().map { try decode($0, resource: resource) }
+    }
+
+    /// Events logged since `since`, oldest first, up to `limit`.
+    public static func events(since: Timestamp, resource: ResourceHandle, limit: Int, in db: any SQLDatabase) async throws -> [LoggedEvent] {
+        try await db.select().columns(columns)
+            .from("events")
+            .where("resource_id", .equal, resource.storageID)
+            .where("created_at", .greaterThanOrEqual, since.milliseconds)
+            .orderBy("id").limit(limit)
+            .all().map { try decode($0, resource: resource) }
+    }
+
+    /// The last id handed out for the resource (0 if none).
+    public static func lastID(resource: ResourceHandle, in db: any SQLDatabase) async throws -> Int64 {
+        try await db.select().column("last_id").from("event_counters").where("resource_id", .equal, resource.storageID)
+            .first(decodingColumn: "last_id", as: Int64.self) ?? 0
+    }
+
+    /// The oldest id the log still holds for the resource; `nil` when it holds none.
+    public static func oldestID(resource: ResourceHandle, in db: any SQLDatabase) async throws -> Int64? {
+        try await db.select().column(SQLFunction("MIN", args: SQLColumn("id")), as: "oldest").from("events")
+            .where("resource_id", .equal, resource.storageID)
+            .first(decodingColumn: "oldest", as: Int64?.self) ?? nil
+    }
+
+    // MARK: Removing
+
+    /// Removes the events that belong to `correlation` (to its scope and every item in it when it names no item),
+    /// except those in `keeping`.
+    public static func remove(correlatedWith correlation: Correlation, keeping: [Int64] = [], resource: ResourceHandle, in db: any SQLDatabase)
+        async throws
+    {
+        var query = db.delete(from: "events")
+            .where("resource_id", .equal, resource.storageID)
+            .where("correlation_scope", .equal, correlation.scope)
+        if let item = correlation.item { query = query.where("correlation_item", .equal, item) }
+        if !keeping.isEmpty { query = query.where("id", .notIn, keeping) }
+        try await query.run()
+    }
+
+    /// Removes the events whose action or content belongs to `subject`.
+    public static func remove(concerning subject: SubjectIdentifier, resource: ResourceHandle, in db: any SQLDatabase) async throws {
+        try await db.delete(from: "events")
+            .where("resource_id", .equal, resource.storageID)
+            .where("subject_index", .equal, resource.crypto.subjectIndex(subject))
+            .run()
+    }
+
+    /// The events whose action or content belongs to `subject` (for a person's export).
+    public static func events(concerning subject: SubjectIdentifier, resource: ResourceHandle, in db: any SQLDatabase) async throws
+        -> [LoggedEvent]
+    {
+        try await db.select().columns(columns).from("events")
+            .where("resource_id", .equal, resource.storageID)
+            .where("subject_index", .equal, resource.crypto.subjectIndex(subject))
+            .orderBy("id")
+            .all().map { try decode($0, resource: resource) }
+    }
+
+    /// Removes entries older than `cutoff` from a whole store.
+    public static func trim(olderThan cutoff: Timestamp, in db: any SQLDatabase) async throws {
+        try await db.delete(from: "events").where("created_at", .lessThan, cutoff.milliseconds).run()
+    }
+
+    static func decode(_ row: any SQLRow, resource: ResourceHandle) throws -> LoggedEvent {
+        let recipients = try row.decode(column: "recipients", as: String.self)
+        let sealed = try row.decode(column: "data", as: Data.self)
+        return LoggedEvent(
+            header: EventHeader(
+                id: try row.decode(column: "id", as: Int64.self),
+                type: try row.decode(column: "type", as: String.self),
+                recipients: (try? JSONBody.decoder.decode([String].self, from: Data(recipients.utf8))) ?? [],
+                createdAt: Timestamp(milliseconds: try row.decode(column: "created_at", as: Int64.self))),
+            data: try resource.crypto.open(data: sealed, field: dataField),
+            correlation: try row.decode(column: "correlation_scope", as: String?.self).map { scope in
+                Correlation(scope: scope, item: try row.decode(column: "correlation_item", as: String?.self))
+            },
+            subjectIndex: try row.decode(column: "subject_index", as: Data?.self))
+    }
+}

@@ -1,0 +1,284 @@
+import Foundation
+import SQLKit
+import Synchronization
+import Testing
+
+@testable import Switchboard
+
+/// The outbox worker driven with a recording handler and a clock moved by hand: batches, deferral, retries on the
+/// handler's own schedule, expiry, dead letters with or without their snapshot, and lanes that do not wait for
+/// each other. No test here sleeps.
+@Suite struct OutboxWorkerTests {
+    /// A handler that records every batch it is given and answers as the test scripts it.
+    final class RecordingHandler: OutboxHandler {
+        let kind = "test"
+        let retrySchedule: RetrySchedule
+        let deadLetters: DeadLetterPolicy
+        let limit: Int
+        private let script: @Sendable ([OutboxItem]) async -> [DeliveryResult]
+        private let recorded = Mutex<[[OutboxItem]]>([])
+
+        /// A handler that answers each row of a batch with `script`.
+        convenience init(
+            limit: Int = 10, retrySchedule: RetrySchedule = RetrySchedule(delays: [.seconds(10)], jitter: 0),
+            deadLetters: DeadLetterPolicy = .keepForAWeek, script: @escaping @Sendable (OutboxItem) async -> DeliveryResult
+        ) {
+            self.init(limit: limit, retrySchedule: retrySchedule, deadLetters: deadLetters) { items in
+                var results: [DeliveryResult] = []
+                for item in items { results.append(await script(item)) }
+                return results
+            }
+        }
+
+        /// A handler that answers whole batches with `batchScript`.
+        init(
+            limit: Int = 10, retrySchedule: RetrySchedule = RetrySchedule(delays: [.seconds(10)], jitter: 0),
+            deadLetters: DeadLetterPolicy = .keepForAWeek, batchScript: @escaping @Sendable ([OutboxItem]) async -> [DeliveryResult]
+        ) {
+            self.limit = limit
+            self.retrySchedule = retrySchedule
+            self.deadLetters = deadLetters
+            self.script = batchScript
+        }
+
+        var batches: [[OutboxItem]] { recorded.withLock { $0 } }
+
+        func batchLimit(target: String, resource: ResourceHandle) async -> Int { limit }
+
+        func deliver(_ items: [OutboxItem], resource: ResourceHandle) async -> [DeliveryResult] {
+            recorded.withLock { $0.append(items) }
+            return await script(items)
+        }
+
+        func snapshot(_ item: OutboxItem, resource: ResourceHandle) async -> Data? {
+            Data("snapshot of \(String(decoding: item.payload ?? Data(), as: UTF8.self))".utf8)
+        }
+    }
+
+    struct Row {
+        let state: String
+        let attempts: Int
+        let nextAttemptAt: Int64
+        let lastError: String?
+        let payload: Data?
+        let snapshot: Data?
+    }
+
+    /// Runs `body` with a resource, a manual clock and a worker around `handler`.
+    func withWorker(
+        _ handler: RecordingHandler, engine: TestEngine = .sqlite,
+        _ body: (OutboxWorker, ResourceHandle, ManualClock) async throws -> Void
+    ) async throws {
+        let clock = ManualClock()
+        try await TestServer.with(engine: engine, clock: clock) { server in
+            _ = try await server.createResource("dev", in: .unitedStates)
+            let resource = try #require(try await server.runtime.resources.handle(named: "dev"))
+            let worker = OutboxWorker(
+                runtime: server.runtime, handlers: [handler], owner: "node", signal: WorkSignal(clock: clock), lease: .seconds(60))
+            try await body(worker, resource, clock)
+        }
+    }
+
+    func enqueue(_ count: Int, target: String = "t", expiresIn: Duration = .seconds(3600), maxAttempts: Int = 3, resource: ResourceHandle, clock: ManualClock)
+        async throws
+    {
+        let now = clock.now
+        try await resource.store.transaction { db in
+            try await Outbox.enqueue(
+                (0..<count).map { index in
+                    NewOutboxItem(
+                        kind: "test", target: target, deliveryID: "\(target)-\(index)", payload: Data("body \(index)".utf8),
+                        maxAttempts: maxAttempts, expiresAt: now.adding(expiresIn))
+                }, resource: resource, now: now, in: db)
+        }
+    }
+
+    func rows(_ resource: ResourceHandle) async throws -> [String: Row] {
+        try await resource.store.read { db in
+            var rows: [String: Row] = [:]
+            for row in try await db.select().columns("delivery_id", "state", "attempts", "next_attempt_at", "last_error", "payload", "snapshot")
+                .from("outbox").all()
+            {
+                rows[try row.decode(column: "delivery_id", as: String.self)] = Row(
+                    state: try row.decode(column: "state", as: String.self), attempts: try row.decode(column: "attempts", as: Int.self),
+                    nextAttemptAt: try row.decode(column: "next_attempt_at", as: Int64.self),
+                    lastError: try row.decode(column: "last_error", as: String?.self),
+                    payload: try row.decode(column: "payload", as: Data?.self), snapshot: try row.decode(column: "snapshot", as: Data?.self))
+            }
+            return rows
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
+    func aLaneIsDeliveredInBatchesOfTheHandlersLimitInQueueOrder(engine: TestEngine) async throws {
+        let handler = RecordingHandler(limit: 2) { _ in DeliveryResult(.delivered, status: 200) }
+        try await withWorker(handler, engine: engine) { worker, resource, clock in
+            try await enqueue(5, resource: resource, clock: clock)
+            #expect(await worker.pass())
+            #expect(handler.batches.map { $0.map(\.deliveryID) } == [["t-0", "t-1"], ["t-2", "t-3"], ["t-4"]])
+            // The handler gets the payload as queued; the store keeps it sealed and erases it once delivered.
+            #expect(handler.batches[0][0].payload == Data("body 0".utf8))
+            let rows = try await rows(resource)
+            #expect(rows.values.allSatisfy { $0.state == "delivered" && $0.attempts == 1 && $0.payload == nil })
+            #expect(!(await worker.pass()), "nothing left to claim")
+        }
+    }
+
+    @Test func deferredRowsLeadTheNextBatchWithoutAnAttemptCounted() async throws {
+        // Each call takes only the first row, like a webhook batch that reached its size.
+        let handler = RecordingHandler(limit: 3) { items in
+            items.indices.map { $0 == 0 ? DeliveryResult(.delivered) : DeliveryResult(.deferred) }
+        }
+        try await withWorker(handler) { worker, resource, clock in
+            try await enqueue(3, resource: resource, clock: clock)
+            #expect(await worker.pass())
+            #expect(handler.batches.map { $0.map(\.deliveryID) } == [["t-0", "t-1", "t-2"], ["t-1", "t-2"], ["t-2"]])
+            let rows = try await rows(resource)
+            #expect(rows.values.allSatisfy { $0.state == "delivered" && $0.attempts == 1 }, "a deferral is not an attempt")
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
+    func aFailureIsRetriedOnTheHandlersScheduleAndGivenUpAfterTheLastAttempt(engine: TestEngine) async throws {
+        let handler = RecordingHandler(retrySchedule: RetrySchedule(delays: [.seconds(10), .seconds(30)], jitter: 0)) { _ in
+            DeliveryResult(.retry, status: 503, error: "unavailable")
+        }
+        try await withWorker(handler, engine: engine) { worker, resource, clock in
+            try await enqueue(1, maxAttempts: 3, resource: resource, clock: clock)
+            let start = clock.now
+            #expect(await worker.pass())
+            var row = try #require(try await rows(resource)["t-0"])
+            #expect(row.state == "pending" && row.attempts == 1)
+            #expect(row.nextAttemptAt == start.adding(.seconds(10)).milliseconds)
+            // Not due before its time.
+            clock.advance(by: .seconds(9))
+            #expect(!(await worker.pass()))
+            clock.advance(by: .seconds(1))
+            #expect(await worker.pass())
+            row = try #require(try await rows(resource)["t-0"])
+            #expect(row.attempts == 2)
+            #expect(row.nextAttemptAt == clock.now.adding(.seconds(30)).milliseconds, "the second delay of the schedule")
+            clock.advance(by: .seconds(30))
+            #expect(await worker.pass())
+            row = try #require(try await rows(resource)["t-0"])
+            #expect(row.state == "dead" && row.attempts == 3)
+            #expect(row.payload == nil, "a finished row no longer holds its payload")
+            #expect(handler.batches.count == 3)
+        }
+    }
+
+    @Test func aPauseTheReceiverAsksForWinsOverTheSchedule() async throws {
+        let handler = RecordingHandler { _ in DeliveryResult(.retry, status: 429, retryAfter: .seconds(120)) }
+        try await withWorker(handler) { worker, resource, clock in
+            try await enqueue(1, resource: resource, clock: clock)
+            #expect(await worker.pass())
+            #expect(try await rows(resource)["t-0"]?.nextAttemptAt == clock.now.adding(.seconds(120)).milliseconds)
+        }
+    }
+
+    @Test func aRowPastItsTimeToLiveIsDeadLetteredWithoutAnAttemptAndWithItsSnapshot() async throws {
+        let handler = RecordingHandler { _ in DeliveryResult(.delivered) }
+        try await withWorker(handler) { worker, resource, clock in
+            try await enqueue(1, expiresIn: .seconds(5), resource: resource, clock: clock)
+            clock.advance(by: .seconds(6))
+            #expect(await worker.pass())
+            #expect(handler.batches.isEmpty, "an expired row is not sent")
+            let row = try #require(try await rows(resource)["t-0"])
+            #expect(row.state == "dead")
+            #expect(row.lastError == "TimeToLiveExceeded")
+            let letters = try await resource.store.read { db in
+                try await Outbox.deadLetters(target: "t", kind: "test", resource: resource, limit: 10, in: db)
+            }
+            #expect(letters.first?.item.snapshot == Data("snapshot of body 0".utf8))
+        }
+    }
+
+    @Test func aRetryThatWouldComeAfterTheTimeToLiveGivesUpAtOnce() async throws {
+        let handler = RecordingHandler(retrySchedule: RetrySchedule(delays: [.seconds(60)], jitter: 0)) { _ in DeliveryResult(.retry, status: 500) }
+        try await withWorker(handler) { worker, resource, clock in
+            try await enqueue(1, expiresIn: .seconds(30), maxAttempts: 10, resource: resource, clock: clock)
+            #expect(await worker.pass())
+            let row = try #require(try await rows(resource)["t-0"])
+            #expect(row.state == "dead" && row.attempts == 1)
+            #expect(row.lastError == "TimeToLiveExceeded")
+        }
+    }
+
+    @Test func aRejectedRowIsDeadLetteredWithWhatItSentOnlyWhenItsHandlerKeepsDeadLetters() async throws {
+        let keeping = RecordingHandler { item in DeliveryResult(.reject, status: 400, snapshot: Data("sent \(item.deliveryID)".utf8)) }
+        try await withWorker(keeping) { worker, resource, clock in
+            try await enqueue(1, resource: resource, clock: clock)
+            #expect(await worker.pass())
+            let row = try #require(try await rows(resource)["t-0"])
+            #expect(row.state == "dead" && row.attempts == 1 && row.payload == nil)
+            let snapshot = try #require(row.snapshot)
+            #expect(snapshot.range(of: Data("sent t-0".utf8)) == nil, "the snapshot is sealed at rest")
+            let redelivered = try await resource.store.transaction { db in
+                try await Outbox.redeliver(
+                    target: "t", kind: "test", deliveryIDs: nil, attempts: 1, timeToLive: .seconds(60), resource: resource, now: clock.now, in: db)
+            }
+            #expect(redelivered == 1)
+            #expect(await worker.pass())
+            // Redelivered, it carries what was sent the first time.
+            #expect(keeping.batches.last?.first?.snapshot == Data("sent t-0".utf8))
+        }
+        let discarding = RecordingHandler(deadLetters: DeadLetterPolicy(retention: .seconds(3600), keepsSnapshot: false)) { _ in
+            DeliveryResult(.reject, status: 400, snapshot: Data("content".utf8))
+        }
+        try await withWorker(discarding) { worker, resource, clock in
+            try await enqueue(1, resource: resource, clock: clock)
+            #expect(await worker.pass())
+            let row = try #require(try await rows(resource)["t-0"])
+            #expect(row.state == "dead" && row.snapshot == nil && row.payload == nil, "content does not outlive its delivery")
+        }
+    }
+
+    @Test func aSlowLaneDoesNotHoldUpAnother() async throws {
+        let (release, released) = AsyncStream.makeStream(of: Void.self)
+        let gate = Mutex<AsyncStream<Void>?>(release)
+        let handler = RecordingHandler { item in
+            if item.target == "slow", let stream = gate.withLock({ $0 }) {
+                for await _ in stream { break }
+            }
+            return DeliveryResult(.delivered)
+        }
+        try await withWorker(handler) { worker, resource, clock in
+            try await enqueue(1, target: "slow", resource: resource, clock: clock)
+            try await enqueue(2, target: "fast", resource: resource, clock: clock)
+            let pass = Task { await worker.pass() }
+            // The fast lane is delivered while the slow one is still waiting on its receiver.
+            while try await rows(resource).filter({ $0.key.hasPrefix("fast") && $0.value.state == "delivered" }).count < 2 {
+                await Task.yield()
+            }
+            #expect(try await rows(resource)["slow-0"]?.state == "pending")
+            released.yield()
+            released.finish()
+            #expect(await pass.value)
+            #expect(try await rows(resource)["slow-0"]?.state == "delivered")
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func theWorkersWakeOnlyForChangesThatQueuedRows() async throws {
+        let clock = ManualClock()
+        let signal = WorkSignal(clock: clock)
+        try await TestServer.with(clock: clock) { server in
+            _ = try await server.createResource("dev", in: .unitedStates)
+            let resource = try #require(try await server.runtime.resources.handle(named: "dev"))
+            let changes = Changes(clock: clock, observers: [signal])
+            let waiting = Task { await signal.wait(timeout: .seconds(60)) }
+            while clock.sleeperCount == 0 { await Task.yield() }
+            // A change that queues nothing leaves the workers waiting.
+            try await changes.run(in: resource) { _ in }
+            for _ in 0..<100 { await Task.yield() }
+            #expect(clock.sleeperCount == 1)
+            // One that queues a row wakes them once it commits, long before their poll interval.
+            try await changes.run(in: resource) { tx in
+                try await Outbox.enqueue(
+                    [NewOutboxItem(kind: "test", target: "t", deliveryID: "x", maxAttempts: 1, expiresAt: tx.now.adding(.seconds(60)))], in: tx)
+            }
+            await waiting.value
+            #expect(clock.sleeperCount == 0)
+        }
+    }
+}
