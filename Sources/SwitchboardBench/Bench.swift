@@ -80,8 +80,10 @@ struct Bench: AsyncParsableCommand {
             if ProcessInfo.processInfo.environment["BENCH_VERBOSE"] != nil { say("  round \(round): \(Int(rates.last!)) messages/s") }
         }
         rates.sort()
-        say("- send: \(rounds) rounds of \(senders * messagesPerSender) messages, \(senders) senders over \(threads) threads: "
-            + "\(Int(rates[rates.count / 2])) messages/s (median round; \(Int(rates.first!))–\(Int(rates.last!))); latency \(sendSamples.summary)")
+        say(
+            "- send: \(rounds) rounds of \(senders * messagesPerSender) messages, \(senders) senders over \(threads) threads: "
+                + "\(Int(rates[rates.count / 2])) messages/s (median round; \(Int(rates.first!))–\(Int(rates.last!))); latency \(sendSamples.summary)"
+        )
 
         // 2. Listing a thread of `listThreadSize` messages.
         let big = try await client.createThread(token: users[0].token, topic: "big", participants: [])
@@ -148,17 +150,17 @@ struct Bench: AsyncParsableCommand {
             }
             do {
                 try await WebSocketClient.connect(url: url, configuration: configuration, tlsConfiguration: tls, logger: Logger(label: "bench")) {
-                inbound, _, _ in
-                readyContinuation.yield()
-                for try await message in inbound.messages(maxSize: 1 << 20) {
-                    guard case .text(let text) = message,
-                        let json = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
-                        json["type"] as? String == "chatMessageReceived",
-                        let content = (json["data"] as? [String: Any])?["message"] as? String
-                    else { continue }
-                    continuation.yield((content, ContinuousClock.now))
+                    inbound, _, _ in
+                    readyContinuation.yield()
+                    for try await message in inbound.messages(maxSize: 1 << 20) {
+                        guard case .text(let text) = message,
+                            let json = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
+                            json["type"] as? String == "chatMessageReceived",
+                            let content = (json["data"] as? [String: Any])?["message"] as? String
+                        else { continue }
+                        continuation.yield((content, ContinuousClock.now))
+                    }
                 }
-            }
             } catch {
                 say("WebSocket failed: \(error)")
             }
@@ -185,7 +187,6 @@ struct Bench: AsyncParsableCommand {
         return samples
     }
 }
-
 
 /// Prints a line at once (stdout is buffered when it is a pipe).
 func say(_ line: String) {

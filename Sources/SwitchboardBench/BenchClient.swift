@@ -88,12 +88,15 @@ struct BenchClient: Sendable {
         if let nextLink {
             json = try await chat(.GET, url: nextLink, token: token, body: nil, expecting: 200)
         } else {
-            json = try await chat(.GET, "/chat/threads/\(Self.segment(thread))/messages", query: "&maxPageSize=\(pageSize)", token: token, body: nil, expecting: 200)
+            json = try await chat(
+                .GET, "/chat/threads/\(Self.segment(thread))/messages", query: "&maxPageSize=\(pageSize)", token: token, body: nil, expecting: 200)
         }
         return ((json["value"] as? [Any])?.count ?? 0, json["nextLink"] as? String)
     }
 
-    func chat(_ method: HTTPMethod, _ path: String, query: String = "", token: String, body: String?, expecting status: Int) async throws -> [String: Any] {
+    func chat(_ method: HTTPMethod, _ path: String, query: String = "", token: String, body: String?, expecting status: Int) async throws -> [String:
+        Any]
+    {
         try await chat(method, url: "\(endpoint)\(path)?api-version=2024-03-07\(query)", token: token, body: body, expecting: status)
     }
 

@@ -70,7 +70,9 @@ public struct ConfigurationResolver {
             case (.bool, .bool): (fits, expected) = (true, "")
             case (.bool, _): (fits, expected) = (false, "true or false")
             case (.stores, .object(let stores)):
-                (fits, expected) = (stores.values.allSatisfy { if case .string = $0 { true } else { false } }, #"an object of "geography": "URL" strings"#)
+                (fits, expected) = (
+                    stores.values.allSatisfy { if case .string = $0 { true } else { false } }, #"an object of "geography": "URL" strings"#
+                )
             case (.stores, _): (fits, expected) = (false, #"an object of "geography": "URL" strings"#)
             }
             guard fits else { throw ConfigurationError("the configuration file \(path): '\(key)' must be \(expected)") }
@@ -162,7 +164,8 @@ public struct ConfigurationResolver {
         if let text = string(options.webhookRetryDelays, env: "SWITCHBOARD_WEBHOOK_RETRY_DELAYS", key: "webhookRetryDelays") {
             schedule = RetrySchedule(delays: try text.split(separator: ",").map { try Self.duration(String($0), name: "webhook retry delay") })
         }
-        let timeout = try string(options.webhookTimeout, env: "SWITCHBOARD_WEBHOOK_TIMEOUT", key: "webhookTimeout")
+        let timeout =
+            try string(options.webhookTimeout, env: "SWITCHBOARD_WEBHOOK_TIMEOUT", key: "webhookTimeout")
             .map { try Self.duration($0, name: "webhook timeout") } ?? .seconds(30)
 
         var configuration = ServerConfiguration(

@@ -21,7 +21,9 @@ struct ResourceCommand: AsyncParsableCommand {
         func run() async throws {
             try await ResourceCommand.withAdministration(options) { administration, output in
                 let geography: Geography
-                do { geography = try Geography(parsing: self.geography) } catch { throw CommandSupport.fail(DatabaseErrorDescription.describe(error)) }
+                do { geography = try Geography(parsing: self.geography) } catch {
+                    throw CommandSupport.fail(DatabaseErrorDescription.describe(error))
+                }
                 let details = try await administration.create(name: name, geography: geography)
                 output.emit(details, json: json, headline: "Created resource '\(name)' in \(geography.displayName).")
             }
@@ -109,7 +111,8 @@ struct ResourceCommand: AsyncParsableCommand {
     static func withRuntime(_ options: SwitchboardOptions, _ body: (Runtime) async throws -> Void) async throws {
         var configuration = try CommandSupport.configuration(options)
         configuration.createsDevelopmentResource = false
-        let level = options.logLevel == nil && ProcessInfo.processInfo.environment["SWITCHBOARD_LOG_LEVEL"] == nil
+        let level =
+            options.logLevel == nil && ProcessInfo.processInfo.environment["SWITCHBOARD_LOG_LEVEL"] == nil
             ? Logger.Level.warning : configuration.logLevel
         let logger = CommandSupport.logger(level: level)
         let runtime = try await CommandSupport.openRuntime(configuration, logger: logger)
@@ -178,7 +181,8 @@ struct ResourceOutput {
         let value = json(details)
         if asJSON { return printJSON(value) }
         if let headline { print(headline) }
-        print("""
+        print(
+            """
               name                        \(value.name)
               id                          \(value.id)
               geography                   \(value.geographyName) (\(value.geography))
@@ -194,7 +198,8 @@ struct ResourceOutput {
         if asJSON { return printJSON(records.map(json)) }
         if records.isEmpty { return print("No resources.") }
         let width = max(4, records.map(\.name.count).max() ?? 0)
-        print("NAME".padding(toLength: width + 2, withPad: " ", startingAt: 0) + "GEOGRAPHY".padding(toLength: 22, withPad: " ", startingAt: 0) + "ID")
+        print(
+            "NAME".padding(toLength: width + 2, withPad: " ", startingAt: 0) + "GEOGRAPHY".padding(toLength: 22, withPad: " ", startingAt: 0) + "ID")
         for record in records {
             var line = record.name.padding(toLength: width + 2, withPad: " ", startingAt: 0)
             line += record.geography.displayName.padding(toLength: 22, withPad: " ", startingAt: 0)

@@ -37,21 +37,34 @@ public struct SwitchboardOptions: ParsableArguments, Sendable {
         help: "Store of one geography as GEOGRAPHY=URL, repeatable; sqlite:///path or postgres://… (env SWITCHBOARD_STORE_<GEOGRAPHY>).")
     var store: [String] = []
 
-    @Option(name: .long, help: "File holding the master key (default DATA_DIR/master.key; env SWITCHBOARD_MASTER_KEY_FILE, or the key itself in SWITCHBOARD_MASTER_KEY).")
+    @Option(
+        name: .long,
+        help:
+            "File holding the master key (default DATA_DIR/master.key; env SWITCHBOARD_MASTER_KEY_FILE, or the key itself in SWITCHBOARD_MASTER_KEY)."
+    )
     var masterKeyFile: String?
 
     @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical (default info; env SWITCHBOARD_LOG_LEVEL).")
     var logLevel: String?
 
-    @Option(name: .long, help: "Delays between webhook delivery attempts, e.g. 10s,30s,1m (default Event Grid's: 10s,30s,1m,5m,10m,30m,1h,3h,6h,12h (the last repeats); env SWITCHBOARD_WEBHOOK_RETRY_DELAYS).")
+    @Option(
+        name: .long,
+        help:
+            "Delays between webhook delivery attempts, e.g. 10s,30s,1m (default Event Grid's: 10s,30s,1m,5m,10m,30m,1h,3h,6h,12h (the last repeats); env SWITCHBOARD_WEBHOOK_RETRY_DELAYS)."
+    )
     var webhookRetryDelays: String?
 
     @Option(name: .long, help: "How long a webhook endpoint has to answer, e.g. 30s (default 30s; env SWITCHBOARD_WEBHOOK_TIMEOUT).")
     var webhookTimeout: String?
 
-    @Flag(name: .long, help: "Call webhook endpoints on public addresses only, never loopback or private networks (env SWITCHBOARD_WEBHOOK_DENY_PRIVATE_NETWORKS=1). Link-local addresses are always refused.")
+    @Flag(
+        name: .long,
+        help:
+            "Call webhook endpoints on public addresses only, never loopback or private networks (env SWITCHBOARD_WEBHOOK_DENY_PRIVATE_NETWORKS=1). Link-local addresses are always refused."
+    )
     var webhookDenyPrivateNetworks = false
 
-    @Option(name: .long, help: "Messages a chat thread accepts per window, as MESSAGES/SECONDS (default 10/10, as ACS; env SWITCHBOARD_CHAT_SEND_RATE).")
+    @Option(
+        name: .long, help: "Messages a chat thread accepts per window, as MESSAGES/SECONDS (default 10/10, as ACS; env SWITCHBOARD_CHAT_SEND_RATE).")
     var chatSendRate: String?
 }

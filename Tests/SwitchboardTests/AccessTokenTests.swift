@@ -68,7 +68,10 @@ import Testing
             try await tokens.verify(issued.token, now: Date().addingTimeInterval(3601))
         }
         var parts = issued.token.split(separator: ".").map(String.init)
-        let forged = try JSONSerialization.data(withJSONObject: ["skypeid": "acs:x_y", "scp": 1792, "csi": "1", "exp": 9_999_999_999, "acsScope": "chat", "resourceId": resource.uuidString.lowercased(), "resourceLocation": "europe", "iat": 1, "rev": 0])
+        let forged = try JSONSerialization.data(withJSONObject: [
+            "skypeid": "acs:x_y", "scp": 1792, "csi": "1", "exp": 9_999_999_999, "acsScope": "chat", "resourceId": resource.uuidString.lowercased(),
+            "resourceLocation": "europe", "iat": 1, "rev": 0,
+        ])
         parts[1] = forged.base64EncodedString().replacingOccurrences(of: "=", with: "")
         await #expect(throws: AuthenticationFailure.invalidToken) {
             try await tokens.verify(parts.joined(separator: "."), now: Date())

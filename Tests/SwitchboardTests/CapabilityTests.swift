@@ -47,7 +47,13 @@ import Testing
         var outboxHandlers: [any OutboxHandler] { [PingHandler()] }
 
         var retentionRules: [RetentionRule] {
-            [RetentionRule(name: "ping", data: "Pings", kept: "not at all", tables: []) { _, _ in Self.swept.withLock { $0 += 1; return 0 } }]
+            [
+                RetentionRule(name: "ping", data: "Pings", kept: "not at all", tables: []) { _, _ in
+                    Self.swept.withLock {
+                        $0 += 1; return 0
+                    }
+                }
+            ]
         }
     }
 

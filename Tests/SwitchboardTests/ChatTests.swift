@@ -35,7 +35,8 @@ import Testing
 
                 // Edit: content, editedOn, a higher version.
                 let edited = try await alice.send(
-                    client, .patch, "/chat/threads/\(Self.path(thread))/messages/\(first)", json: #"{"content":"Where shall we eat?","metadata":{"k":"v"}}"#)
+                    client, .patch, "/chat/threads/\(Self.path(thread))/messages/\(first)",
+                    json: #"{"content":"Where shall we eat?","metadata":{"k":"v"}}"#)
                 #expect(edited.status == .noContent)
                 let message = try await bob.send(client, .get, "/chat/threads/\(Self.path(thread))/messages/\(first)")
                 #expect((message.json["content"] as? [String: Any])?["message"] as? String == "Where shall we eat?")
@@ -161,7 +162,9 @@ import Testing
                 #expect(listed?.first?["topic"] as? String == "Lunch")
                 #expect(try await alice.send(client, .get, base).json["topic"] as? String == "Surprise party for Bob")
                 // Added again from now on: the old window plus the new one, nothing in between.
-                #expect(try await alice.send(client, .post, "\(base)/participants/:add", json: #"{"participants":[\#(bob.participant())]}"#).status == .created)
+                #expect(
+                    try await alice.send(client, .post, "\(base)/participants/:add", json: #"{"participants":[\#(bob.participant())]}"#).status
+                        == .created)
                 _ = try await alice.sendMessage(client, thread, "welcome back")
                 #expect(try await bob.texts(client, thread) == ["welcome back", "before"])
             }
@@ -185,7 +188,8 @@ import Testing
                 clock.advance(by: .milliseconds(20))
                 _ = try await alice.sendMessage(client, thread, "recent")
                 _ = try await alice.send(client, .post, "\(base)/participants/:add", json: #"{"participants":[\#(bob.participant())]}"#)
-                _ = try await alice.send(client, .post, "\(base)/participants/:add", json: #"{"participants":[\#(carol.participant(shareHistoryTime: middle))]}"#)
+                _ = try await alice.send(
+                    client, .post, "\(base)/participants/:add", json: #"{"participants":[\#(carol.participant(shareHistoryTime: middle))]}"#)
                 _ = try await alice.sendMessage(client, thread, "new")
                 #expect(try await bob.texts(client, thread) == ["new"])
                 #expect(try await carol.texts(client, thread) == ["new", "recent"])
@@ -228,8 +232,10 @@ import Testing
             let withContent = try await resource.store.read { db in
                 try await db.select().column("id").from("chat_messages")
                     .where("resource_id", .equal, resource.storageID).where("type", .in, ["text", "html"])
-                    .where { $0.where("content", .isNot, SQLLiteral.null).orWhere("metadata", .isNot, SQLLiteral.null)
-                        .orWhere("sender_display_name", .isNot, SQLLiteral.null) }
+                    .where {
+                        $0.where("content", .isNot, SQLLiteral.null).orWhere("metadata", .isNot, SQLLiteral.null)
+                            .orWhere("sender_display_name", .isNot, SQLLiteral.null)
+                    }
                     .all().count
             }
             #expect(withContent == 1)
@@ -254,8 +260,12 @@ import Testing
                 #expect(try await limited.sendMessage(client, thread, "hi").isEmpty == false)
                 #expect(try await joiner.send(client, .patch, base, json: #"{"topic":"y"}"#).status == .forbidden)
                 #expect(try await joiner.send(client, .delete, base).status == .forbidden)
-                #expect(try await limited.send(client, .post, "\(base)/participants/:add", json: #"{"participants":[\#(guest.participant())]}"#).status == .forbidden)
-                #expect(try await joiner.send(client, .post, "\(base)/participants/:add", json: #"{"participants":[\#(guest.participant())]}"#).status == .created)
+                #expect(
+                    try await limited.send(client, .post, "\(base)/participants/:add", json: #"{"participants":[\#(guest.participant())]}"#).status
+                        == .forbidden)
+                #expect(
+                    try await joiner.send(client, .post, "\(base)/participants/:add", json: #"{"participants":[\#(guest.participant())]}"#).status
+                        == .created)
                 // chat.join.limited "doesn't allow to add or remove participants" (ACS), itself included; chat.join may leave.
                 #expect(try await limited.send(client, .post, "\(base)/participants/:remove", json: limited.identifier).status == .forbidden)
                 #expect(try await limited.send(client, .post, "\(base)/participants/:remove", json: guest.identifier).status == .forbidden)
@@ -295,7 +305,8 @@ import Testing
             _ = other
             try await server.test { client in
                 let ghost = UserID(resourceID: try await server.runtime.resources.handle(named: "dev")!.id, userID: UUID()).rawID
-                let body = #"{"topic":"t","participants":[\#(stranger.participant()),{"communicationIdentifier":{"rawId":"\#(ghost)"}},{"communicationIdentifier":{"rawId":"4:+14255550123"}}]}"#
+                let body =
+                    #"{"topic":"t","participants":[\#(stranger.participant()),{"communicationIdentifier":{"rawId":"\#(ghost)"}},{"communicationIdentifier":{"rawId":"4:+14255550123"}}]}"#
                 let response = try await alice.send(client, .post, "/chat/threads", json: body)
                 #expect(response.status == .created)
                 let targets = (response.json["invalidParticipants"] as? [[String: Any]])?.compactMap { $0["target"] as? String }
@@ -329,9 +340,10 @@ import Testing
             }
             let resource = try #require(try await server.runtime.resources.handle(named: "dev"))
             func types(_ thread: String) async throws -> Set<String> {
-                Set(try await resource.store.read { db in
-                    try await EventLog.events(after: 0, scopes: [Correlation.chat(thread: thread).scope], resource: resource, limit: 1000, in: db)
-                }.map(\.type))
+                Set(
+                    try await resource.store.read { db in
+                        try await EventLog.events(after: 0, scopes: [Correlation.chat(thread: thread).scope], resource: resource, limit: 1000, in: db)
+                    }.map(\.type))
             }
             let notifications: Set<String> = [ChatEventType.typingIndicatorReceived.rawValue, ChatEventType.readReceiptReceived.rawValue]
             #expect(try await types(small).isSuperset(of: notifications), "20 participants")
@@ -349,12 +361,14 @@ import Testing
             let crowd = others
             try await server.test { client in
                 let tooMany = try await alice.send(
-                    client, .post, "/chat/threads", json: #"{"topic":"crowd","participants":[\#(crowd.map { $0.participant() }.joined(separator: ","))]}"#)
+                    client, .post, "/chat/threads",
+                    json: #"{"topic":"crowd","participants":[\#(crowd.map { $0.participant() }.joined(separator: ","))]}"#)
                 #expect(tooMany.status == .badRequest)
                 #expect(tooMany.errorCode == "TooManyParticipants")
                 let thread = try await alice.createThread(client, participants: Array(crowd.prefix(249)).map { $0.participant() })
                 let base = "/chat/threads/\(Self.path(thread))"
-                let oneMore = try await alice.send(client, .post, "\(base)/participants/:add", json: #"{"participants":[\#(crowd[249].participant())]}"#)
+                let oneMore = try await alice.send(
+                    client, .post, "\(base)/participants/:add", json: #"{"participants":[\#(crowd[249].participant())]}"#)
                 #expect(oneMore.status == .badRequest)
 
                 let big = String(repeating: "x", count: 28 * 1024 + 1)
@@ -404,7 +418,8 @@ import Testing
                     let far = try await alice.send(client, .get, "/chat/threads/\(Self.path(thread))/participants", query: "&skip=\(skip)")
                     #expect(far.status == .ok, "\(far.text)")
                     #expect((far.json["value"] as? [Any])?.isEmpty == true)
-                    #expect(try await alice.send(client, .get, "/chat/threads/\(Self.path(thread))/readReceipts", query: "&skip=\(skip)").status == .ok)
+                    #expect(
+                        try await alice.send(client, .get, "/chat/threads/\(Self.path(thread))/readReceipts", query: "&skip=\(skip)").status == .ok)
                 }
             }
         }
@@ -428,9 +443,11 @@ import Testing
                 let properties = try await alice.send(client, .get, "/chat/threads/\(Self.path(expiring))")
                 #expect((properties.json["retentionPolicy"] as? [String: Any])?["deleteThreadAfterDays"] as? Int == 30)
                 // Changed to 60 days, then the sweeper runs on day 31 and on day 61.
-                #expect(try await alice.send(
-                    client, .patch, "/chat/threads/\(Self.path(expiring))",
-                    json: #"{"retentionPolicy":{"kind":"threadCreationDate","deleteThreadAfterDays":60}}"#).status == .noContent)
+                #expect(
+                    try await alice.send(
+                        client, .patch, "/chat/threads/\(Self.path(expiring))",
+                        json: #"{"retentionPolicy":{"kind":"threadCreationDate","deleteThreadAfterDays":60}}"#
+                    ).status == .noContent)
                 return (kept, expiring)
             }
             let maintenance = try server.assembly().maintenance
@@ -456,7 +473,8 @@ import Testing
             let alice = try await ChatUser.create(in: server, resource: "dev")
             let bob = try await ChatUser.create(in: server, resource: "dev")
             try await server.test { client in
-                let thread = try await alice.createThread(client, topic: "Quarterly Secret Topic", participants: [bob.participant("Robert Secretname")])
+                let thread = try await alice.createThread(
+                    client, topic: "Quarterly Secret Topic", participants: [bob.participant("Robert Secretname")])
                 _ = try await alice.sendMessage(client, thread, "the launch code is 0000", displayName: "Alice Hiddenname")
             }
             let store = try await server.runtime.stores.store(for: .unitedStates)

@@ -22,8 +22,10 @@ import Testing
         #expect(fromFile.host == "10.0.0.1" && fromFile.port == 1111 && fromFile.logLevel == .debug)
         #expect(fromFile.stores[.europe] == .sqlite(path: "/tmp/eu-file.sqlite"))
 
-        let environment = ["SWITCHBOARD_PORT": "2222", "SWITCHBOARD_STORE_UNITED_KINGDOM": "sqlite:///tmp/uk.sqlite",
-                           "SWITCHBOARD_STORE_EUROPE": "sqlite:///tmp/eu-env.sqlite"]
+        let environment = [
+            "SWITCHBOARD_PORT": "2222", "SWITCHBOARD_STORE_UNITED_KINGDOM": "sqlite:///tmp/uk.sqlite",
+            "SWITCHBOARD_STORE_EUROPE": "sqlite:///tmp/eu-env.sqlite",
+        ]
         let fromEnvironment = try resolve([], environment: environment, file: file)
         #expect(fromEnvironment.port == 2222 && fromEnvironment.host == "10.0.0.1")
         #expect(fromEnvironment.stores[.unitedKingdom] == .sqlite(path: "/tmp/uk.sqlite"))

@@ -6,7 +6,8 @@ import Testing
 
 /// Vectors computed with Python's `hmac` and `hashlib`, independently of this code.
 @Suite struct HMACAuthenticatorTests {
-    static let key = SymmetricKey(data: Data(base64Encoded: "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4OTo7PD0+Pw==")!)
+    static let key = SymmetricKey(
+        data: Data(base64Encoded: "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4OTo7PD0+Pw==")!)
     static let otherKey = SymmetricKey(size: .bits256)
 
     struct Vector: Sendable, CustomTestStringConvertible {

@@ -61,10 +61,13 @@ import Testing
                 #expect(unsigned.status == .unauthorized)
                 let stale = try await client.execute(
                     uri: "/dev/identities?\(Self.version)", method: .post,
-                    headers: dev.headers(method: .post, target: "/dev/identities?\(Self.version)", body: [], date: Date().addingTimeInterval(-20 * 60)))
+                    headers: dev.headers(
+                        method: .post, target: "/dev/identities?\(Self.version)", body: [], date: Date().addingTimeInterval(-20 * 60)))
                 #expect(stale.status == .unauthorized)
                 // The message does not say which check failed.
-                #expect((stale.json["error"] as? [String: Any])?["message"] as? String == (unsigned.json["error"] as? [String: Any])?["message"] as? String)
+                #expect(
+                    (stale.json["error"] as? [String: Any])?["message"] as? String == (unsigned.json["error"] as? [String: Any])?["message"]
+                        as? String)
             }
         }
     }

@@ -74,16 +74,17 @@ import Testing
         }
     }
 
-    @Test(arguments: [
-        (#"{"scopes":["chat","email"]}"#, "InvalidScope", "scopes"),
-        (#"{"scopes":[]}"#, "InvalidScope", "scopes"),
-        (#"{"scopes":["chat"],"expiresInMinutes":59}"#, "InvalidExpiresInMinutes", "expiresInMinutes"),
-        (#"{"scopes":["chat"],"expiresInMinutes":1441}"#, "InvalidExpiresInMinutes", "expiresInMinutes"),
-        (#"{"scopes":["chat"],"expiresInMinutes":"soon"}"#, "InvalidRequestBody", "expiresInMinutes"),
-        (#"{"scopes":"chat"}"#, "InvalidRequestBody", "scopes"),
-        (#"{}"#, "InvalidRequestBody", "scopes"),
-        (#"{"scopes":["chat"]"#, "InvalidJson", nil),
-    ] as [(String, String, String?)])
+    @Test(
+        arguments: [
+            (#"{"scopes":["chat","email"]}"#, "InvalidScope", "scopes"),
+            (#"{"scopes":[]}"#, "InvalidScope", "scopes"),
+            (#"{"scopes":["chat"],"expiresInMinutes":59}"#, "InvalidExpiresInMinutes", "expiresInMinutes"),
+            (#"{"scopes":["chat"],"expiresInMinutes":1441}"#, "InvalidExpiresInMinutes", "expiresInMinutes"),
+            (#"{"scopes":["chat"],"expiresInMinutes":"soon"}"#, "InvalidRequestBody", "expiresInMinutes"),
+            (#"{"scopes":"chat"}"#, "InvalidRequestBody", "scopes"),
+            (#"{}"#, "InvalidRequestBody", "scopes"),
+            (#"{"scopes":["chat"]"#, "InvalidJson", nil),
+        ] as [(String, String, String?)])
     func invalidTokenRequestsAreRefusedNamingTheField(body: String, code: String, target: String?) async throws {
         try await TestServer.with { server in
             let dev = try await server.createResource("dev", in: .unitedStates)
@@ -113,7 +114,8 @@ import Testing
                     client, .post, "/identities/\(Self.encode(unknown))/:issueAccessToken?\(Self.version)", json: #"{"scopes":["chat"]}"#)
                 #expect(issue.status == .notFound)
                 #expect(issue.errorCode == "IdentityNotFound")
-                #expect(try await dev.send(client, .post, "/identities/\(Self.encode(unknown))/:revokeAccessTokens?\(Self.version)").status == .notFound)
+                #expect(
+                    try await dev.send(client, .post, "/identities/\(Self.encode(unknown))/:revokeAccessTokens?\(Self.version)").status == .notFound)
                 let malformed = try await dev.send(client, .delete, "/identities/not-an-id?\(Self.version)")
                 #expect(malformed.status == .badRequest)
                 #expect(malformed.errorCode == "InvalidIdentifier")
@@ -134,7 +136,8 @@ import Testing
                 let first = try #require((created["accessToken"] as? [String: Any])?["token"] as? String)
                 #expect(try await client.execute(uri: "/dev/test/whoami?\(Self.version)", method: .get, headers: bearer(first)).status == .ok)
                 #expect(try await dev.send(client, .post, "/identities/\(Self.encode(id))/:revokeAccessTokens?\(Self.version)").status == .noContent)
-                #expect(try await client.execute(uri: "/dev/test/whoami?\(Self.version)", method: .get, headers: bearer(first)).status == .unauthorized)
+                #expect(
+                    try await client.execute(uri: "/dev/test/whoami?\(Self.version)", method: .get, headers: bearer(first)).status == .unauthorized)
                 let second = try await dev.send(
                     client, .post, "/identities/\(Self.encode(id))/:issueAccessToken?\(Self.version)", json: #"{"scopes":["chat"]}"#)
                 let token = try #require(second.json["token"] as? String)
@@ -188,7 +191,9 @@ import Testing
             let dev = try await server.createResource("dev", in: .unitedStates)
             try await server.test { client in
                 let first = try await dev.send(client, .post, "/identities?\(Self.customIDVersion)", json: #"{"customId":"alice@contoso.com"}"#).json
-                let second = try await dev.send(client, .post, "/identities?\(Self.customIDVersion)", json: #"{"customId":"alice@contoso.com","createTokenWithScopes":["chat"]}"#).json
+                let second = try await dev.send(
+                    client, .post, "/identities?\(Self.customIDVersion)", json: #"{"customId":"alice@contoso.com","createTokenWithScopes":["chat"]}"#
+                ).json
                 let id = try #require((first["identity"] as? [String: Any])?["id"] as? String)
                 #expect((second["identity"] as? [String: Any])?["id"] as? String == id)
                 #expect(second["accessToken"] != nil)

@@ -53,11 +53,12 @@ import Testing
     }
 
     static func path(_ pattern: RoutePattern, id: String) -> String {
-        "/" + pattern.segments.map { segment in
-            switch segment {
-            case .literal(let text): text
-            case .capture: IdentityAPITests.encode(id)
-            }
-        }.joined(separator: "/")
+        "/"
+            + pattern.segments.map { segment in
+                switch segment {
+                case .literal(let text): text
+                case .capture: IdentityAPITests.encode(id)
+                }
+            }.joined(separator: "/")
     }
 }

@@ -44,7 +44,8 @@ import Testing
                 let token = try #require((created.json["accessToken"] as? [String: Any])?["token"] as? String)
                 // Failures are logged too: a wrong key, a bad body.
                 _ = try await dev.send(client, .post, "/identities?api-version=2025-06-30", key: dev.secondaryKey + "x")
-                _ = try await dev.send(client, .post, "/identities?api-version=2025-06-30", json: #"{"customId":"alice.secret@example.com","expiresInMinutes":5}"#)
+                _ = try await dev.send(
+                    client, .post, "/identities?api-version=2025-06-30", json: #"{"customId":"alice.secret@example.com","expiresInMinutes":5}"#)
                 var bearer = HTTPFields()
                 bearer[.authorization] = "Bearer \(token)x"
                 _ = try await client.execute(uri: "/dev/identities?api-version=2025-06-30", method: .post, headers: bearer)

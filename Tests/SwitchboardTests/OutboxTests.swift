@@ -28,7 +28,8 @@ import Testing
                     group.addTask {
                         var mine: [Int64] = []
                         while true {
-                            let batch = try await Outbox.claim(from: store, owner: "node-\(index)", limit: 7, now: Timestamp(Date()), lease: .seconds(60))
+                            let batch = try await Outbox.claim(
+                                from: store, owner: "node-\(index)", limit: 7, now: Timestamp(Date()), lease: .seconds(60))
                             if batch.isEmpty { return mine }
                             mine += batch.map(\.id)
                         }
@@ -71,16 +72,24 @@ import Testing
             let claimed = try await Outbox.claim(from: store, owner: "a", limit: 10, now: Timestamp(Date()), lease: .seconds(60))
             let now = Timestamp(Date())
             try await store.transaction { db in
-                try await Outbox.record(claimed[0], attempt: .init(at: now, duration: .milliseconds(3), status: 200), outcome: .delivered, retryAt: nil, snapshot: nil, resource: resource, owner: "a", in: db)
-                try await Outbox.record(claimed[1], attempt: .init(at: now, duration: .milliseconds(3), status: 500, error: "boom"), outcome: .pending, retryAt: now.adding(seconds: 10), snapshot: nil, resource: resource, owner: "a", in: db)
-                try await Outbox.record(claimed[2], attempt: .init(at: now, duration: .milliseconds(3), status: 400), outcome: .dead, retryAt: nil, snapshot: Data(#"{"e":1}"#.utf8), resource: resource, owner: "a", in: db)
+                try await Outbox.record(
+                    claimed[0], attempt: .init(at: now, duration: .milliseconds(3), status: 200), outcome: .delivered, retryAt: nil, snapshot: nil,
+                    resource: resource, owner: "a", in: db)
+                try await Outbox.record(
+                    claimed[1], attempt: .init(at: now, duration: .milliseconds(3), status: 500, error: "boom"), outcome: .pending,
+                    retryAt: now.adding(seconds: 10), snapshot: nil, resource: resource, owner: "a", in: db)
+                try await Outbox.record(
+                    claimed[2], attempt: .init(at: now, duration: .milliseconds(3), status: 400), outcome: .dead, retryAt: nil,
+                    snapshot: Data(#"{"e":1}"#.utf8), resource: resource, owner: "a", in: db)
             }
             // The retried row is not due yet; it is after 10 s.
             #expect(try await Outbox.claim(from: store, owner: "a", limit: 10, now: now.adding(seconds: 5), lease: .seconds(60)).isEmpty)
             let due = try await Outbox.claim(from: store, owner: "a", limit: 10, now: now.adding(seconds: 11), lease: .seconds(60))
             #expect(due.map(\.id) == [claimed[1].id])
             #expect(due.first?.attempts == 1)
-            let dead = try await store.read { db in try await Outbox.deadLetters(target: claimed[2].target, kind: "test", resource: resource, limit: 10, in: db) }
+            let dead = try await store.read { db in
+                try await Outbox.deadLetters(target: claimed[2].target, kind: "test", resource: resource, limit: 10, in: db)
+            }
             #expect(dead.map(\.item.id) == [claimed[2].id])
             #expect(dead.first?.lastStatus == 400)
             let attempts = try await store.read { db in
@@ -113,10 +122,12 @@ import Testing
             #expect(try await Outbox.renewLeases(of: slow, owner: "a", until: now.adding(seconds: 120), in: store).isEmpty)
             let attempt = Outbox.Attempt(at: now, duration: .milliseconds(5), status: 200)
             let recordedByA = try await store.transaction { db in
-                try await Outbox.record(slow[0], attempt: attempt, outcome: .delivered, retryAt: nil, snapshot: nil, resource: resource, owner: "a", in: db)
+                try await Outbox.record(
+                    slow[0], attempt: attempt, outcome: .delivered, retryAt: nil, snapshot: nil, resource: resource, owner: "a", in: db)
             }
             let recordedByB = try await store.transaction { db in
-                try await Outbox.record(late[0], attempt: attempt, outcome: .delivered, retryAt: nil, snapshot: nil, resource: resource, owner: "b", in: db)
+                try await Outbox.record(
+                    late[0], attempt: attempt, outcome: .delivered, retryAt: nil, snapshot: nil, resource: resource, owner: "b", in: db)
             }
             #expect(!recordedByA && recordedByB)
             let nodes = try await store.read { db in
@@ -185,7 +196,9 @@ import Testing
                     Issue.record("no data for \(variant.type)")
                     continue
                 }
-                #expect(Set(fields.keys).isSubset(of: Set(variant.type.dataFields)), "\(variant.type): \(Set(fields.keys).subtracting(variant.type.dataFields))")
+                #expect(
+                    Set(fields.keys).isSubset(of: Set(variant.type.dataFields)),
+                    "\(variant.type): \(Set(fields.keys).subtracting(variant.type.dataFields))")
                 #expect(variant.subject.hasPrefix("thread/19:t@thread.v2/"))
             }
         }

@@ -79,7 +79,9 @@ import Testing
         }
     }
 
-    func enqueue(_ count: Int, target: String = "t", expiresIn: Duration = .seconds(3600), maxAttempts: Int = 3, resource: ResourceHandle, clock: ManualClock)
+    func enqueue(
+        _ count: Int, target: String = "t", expiresIn: Duration = .seconds(3600), maxAttempts: Int = 3, resource: ResourceHandle, clock: ManualClock
+    )
         async throws
     {
         let now = clock.now

@@ -30,7 +30,8 @@ import Testing
                     group.addTask {
                         var ids: [String] = []
                         for n in 0..<15 {
-                            ids.append(try await chat.sendMessage(.init(content: "\(index)-\(n)"), to: thread.id, by: senders[index % 2], in: resource))
+                            ids.append(
+                                try await chat.sendMessage(.init(content: "\(index)-\(n)"), to: thread.id, by: senders[index % 2], in: resource))
                         }
                         return ids
                     }

@@ -39,16 +39,24 @@ import Testing
                 let alice = try await ChatUser.create(in: server, resource: name)
                 let bob = try await ChatUser.create(in: server, resource: name)
                 try await server.test { client in
-                    let thread = try await alice.createThread(client, topic: "Topic-\(suffix)-confidential", participants: [bob.participant("Bob-\(suffix)-Smith")])
+                    let thread = try await alice.createThread(
+                        client, topic: "Topic-\(suffix)-confidential", participants: [bob.participant("Bob-\(suffix)-Smith")])
                     let sent = try await alice.send(
                         client, .post, "/chat/threads/\(ChatUser.path(thread))/messages",
-                        json: #"{"content":"Message-\#(suffix)-confidential","senderDisplayName":"Alice-\#(suffix)-Jones","metadata":{"m":"Meta-\#(suffix)-confidential"}}"#)
+                        json:
+                            #"{"content":"Message-\#(suffix)-confidential","senderDisplayName":"Alice-\#(suffix)-Jones","metadata":{"m":"Meta-\#(suffix)-confidential"}}"#
+                    )
                     #expect(sent.status == .created)
                 }
             }
-            let personalValues = personal + ["us", "eu"].flatMap { suffix in
-                ["Topic-\(suffix)-confidential", "Bob-\(suffix)-Smith", "Message-\(suffix)-confidential", "Alice-\(suffix)-Jones", "Meta-\(suffix)-confidential"]
-            }
+            let personalValues =
+                personal
+                + ["us", "eu"].flatMap { suffix in
+                    [
+                        "Topic-\(suffix)-confidential", "Bob-\(suffix)-Smith", "Message-\(suffix)-confidential", "Alice-\(suffix)-Jones",
+                        "Meta-\(suffix)-confidential",
+                    ]
+                }
 
             let usStore = try await server.runtime.stores.store(for: .unitedStates)
             let euStore = try await server.runtime.stores.store(for: .europe)
@@ -129,7 +137,8 @@ import Testing
             case .sqlite:
                 tables = try await db.raw("SELECT name FROM sqlite_master WHERE type = 'table'").all(decodingColumn: "name", as: String.self)
             case .postgres:
-                tables = try await db.raw("SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'").all(decodingColumn: "name", as: String.self)
+                tables = try await db.raw("SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'").all(
+                    decodingColumn: "name", as: String.self)
             }
             var text = ""
             for table in tables {

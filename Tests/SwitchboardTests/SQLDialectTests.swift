@@ -44,7 +44,8 @@ import Testing
             let sql = database.sql(
                 database.insert(into: "event_counters").columns("resource_id", "last_id").values(SQLBind("r"), SQLBind(Int64(1)))
                     .onConflict(with: ["resource_id"]) {
-                        $0.set(SQLIdentifier("last_id"), to: SQLBinaryExpression(SQLColumn("last_id", table: "event_counters"), .add, SQLBind(Int64(1))))
+                        $0.set(
+                            SQLIdentifier("last_id"), to: SQLBinaryExpression(SQLColumn("last_id", table: "event_counters"), .add, SQLBind(Int64(1))))
                     }
                     .returning("last_id").query)
             #expect(sql.contains(#"ON CONFLICT ("resource_id") DO UPDATE SET "last_id" = "event_counters"."last_id" + "#), "\(sql)")

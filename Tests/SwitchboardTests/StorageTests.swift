@@ -119,7 +119,8 @@ import Testing
                 try await group.waitForAll()
             }
             let ids = try await registries[0].store(for: .europe).read { db in
-                try await db.select().column("value").from("store_meta").where("key", .equal, "store_id").all(decodingColumn: "value", as: String.self)
+                try await db.select().column("value").from("store_meta").where("key", .equal, "store_id").all(
+                    decodingColumn: "value", as: String.self)
             }
             #expect(ids.count == 1)
             for registry in registries { await registry.shutdown() }
@@ -157,7 +158,8 @@ import Testing
             await moved.shutdown()
 
             // A store another deployment's directory claimed is refused.
-            let otherDirectory = Directory(database: try await DatabaseFactory.open(try await engine.makeDatabase(named: "other", in: directory), logger: .quiet))
+            let otherDirectory = Directory(
+                database: try await DatabaseFactory.open(try await engine.makeDatabase(named: "other", in: directory), logger: .quiet))
             try await otherDirectory.prepare(masterKey: key)
             let foreign = StoreRegistry(configured: [.europe: second], defaultDirectory: directory, directory: otherDirectory, logger: .quiet)
             await #expect(throws: StoreDirectoryMismatch.self) { try await foreign.store(for: .europe) }

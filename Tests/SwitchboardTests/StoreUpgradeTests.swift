@@ -72,7 +72,9 @@ import Testing
             let payload = try #require(try claimed.first?.opened(with: crypto).payload)
             let delivery = try JSONBody.decoder.decode(WebhookDelivery.self, from: payload)
             #expect(delivery.event == 1)
-            #expect(delivery.variant == EventGridVariant(.chatMessageReceived, subject: "thread/\(thread)/sender/\(alice)/recipient/\(bob)", recipient: bob))
+            #expect(
+                delivery.variant
+                    == EventGridVariant(.chatMessageReceived, subject: "thread/\(thread)/sender/\(alice)/recipient/\(bob)", recipient: bob))
 
             let states = try await database.read { db in
                 try await db.select().columns("delivery_id", "state").from("outbox").all().map {

@@ -83,7 +83,8 @@ public struct ServerConfiguration: Sendable {
         for (geography, location) in stores.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
             if let other = seen[location] {
                 throw ConfigurationError(
-                    "geographies \(other.compactName) and \(geography.compactName) are configured with the same store \(location); each geography needs its own")
+                    "geographies \(other.compactName) and \(geography.compactName) are configured with the same store \(location); each geography needs its own"
+                )
             }
             seen[location] = geography
         }

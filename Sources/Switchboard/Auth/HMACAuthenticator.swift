@@ -121,4 +121,3 @@ public struct HMACAuthenticator: Sendable {
         return difference == 0
     }
 }
-

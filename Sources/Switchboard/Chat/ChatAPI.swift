@@ -63,7 +63,9 @@ public struct ChatAPI: Sendable {
             for: try request.user(), in: request.resource, since: try Paging.date(request, "startTime"),
             pageSize: try pageSize(request), cursor: try Paging.cursor(request, as: ChatService.ThreadCursor.self))
         return try JSONBody.response(
-            Page(value: items, nextLink: next.map { Paging.nextLink(request, path: "/chat/threads", cursor: $0, keeping: ["maxPageSize", "startTime"]) }))
+            Page(
+                value: items,
+                nextLink: next.map { Paging.nextLink(request, path: "/chat/threads", cursor: $0, keeping: ["maxPageSize", "startTime"]) }))
     }
 
     @Sendable func getThread(_ request: APIRequest) async throws -> Response {
@@ -91,7 +93,9 @@ public struct ChatAPI: Sendable {
         let body = try request.decode(ChatWire.SendMessageRequest.self)
         let thread = request.parameter("thread")
         let id = try await chat.sendMessage(
-            .init(content: body.content, type: body.type, senderDisplayName: body.senderDisplayName, metadata: body.metadata, transactionID: request.requestID),
+            .init(
+                content: body.content, type: body.type, senderDisplayName: body.senderDisplayName, metadata: body.metadata,
+                transactionID: request.requestID),
             to: thread, by: try request.user(), in: request.resource)
         var headers = HTTPFields()
         headers[.location] = "\(request.endpoint)/chat/threads/\(Paging.segment(thread))/messages/\(id)"
@@ -139,7 +143,10 @@ public struct ChatAPI: Sendable {
         let (items, hasMore) = try await chat.listParticipants(
             in: thread, for: try request.user(), resource: request.resource, skip: skip, pageSize: size)
         return try JSONBody.response(
-            Page(value: items, nextLink: hasMore ? skipLink(request, path: "/chat/threads/\(Paging.segment(thread))/participants", skip: skip + size, size: size) : nil))
+            Page(
+                value: items,
+                nextLink: hasMore
+                    ? skipLink(request, path: "/chat/threads/\(Paging.segment(thread))/participants", skip: skip + size, size: size) : nil))
     }
 
     @Sendable func addParticipants(_ request: APIRequest) async throws -> Response {
@@ -177,7 +184,10 @@ public struct ChatAPI: Sendable {
         let (items, hasMore) = try await chat.listReadReceipts(
             in: thread, for: try request.user(), resource: request.resource, skip: skip, pageSize: size)
         return try JSONBody.response(
-            Page(value: items, nextLink: hasMore ? skipLink(request, path: "/chat/threads/\(Paging.segment(thread))/readReceipts", skip: skip + size, size: size) : nil))
+            Page(
+                value: items,
+                nextLink: hasMore
+                    ? skipLink(request, path: "/chat/threads/\(Paging.segment(thread))/readReceipts", skip: skip + size, size: size) : nil))
     }
 
     @Sendable func sendTyping(_ request: APIRequest) async throws -> Response {

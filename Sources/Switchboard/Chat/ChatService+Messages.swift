@@ -25,7 +25,8 @@ extension ChatService {
         let limits = self.limits
         return try await change(resource) { tx in
             let db = tx.db
-            let access = try await access(db, resource: resource, user: user, thread: thread, allowingFormer: false, allMemberships: true, locking: true)
+            let access = try await access(
+                db, resource: resource, user: user, thread: thread, allowingFormer: false, allMemberships: true, locking: true)
             let recipients = (access.everyone ?? []).filter(\.isCurrent).map(\.participant)
             let now = tx.now
             // Taking the thread's row lock first makes the rate count exact across nodes.
@@ -128,9 +129,11 @@ extension ChatService {
             data.composeTime = message.createdAt.date
             data.version = message.version
             try await events.append(
-                [data.event(
-                    .messageEdited, recipients: try await currentParticipants(db, resource: resource, thread: thread),
-                    messageID: id, actor: user.id.rawID)], in: tx)
+                [
+                    data.event(
+                        .messageEdited, recipients: try await currentParticipants(db, resource: resource, thread: thread),
+                        messageID: id, actor: user.id.rawID)
+                ], in: tx)
         }
     }
 
@@ -154,9 +157,11 @@ extension ChatService {
             data.composeTime = message.createdAt.date
             data.version = version
             try await events.append(
-                [data.event(
-                    .messageDeleted, recipients: try await currentParticipants(db, resource: resource, thread: thread),
-                    actor: user.id.rawID)], in: tx)
+                [
+                    data.event(
+                        .messageDeleted, recipients: try await currentParticipants(db, resource: resource, thread: thread),
+                        actor: user.id.rawID)
+                ], in: tx)
             return true
         }
         if erased { try await resource.store.reclaimDeletedRows(in: ChatSchema.erasableTables, .withinMaintenanceInterval) }

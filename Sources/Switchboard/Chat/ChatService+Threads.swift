@@ -24,7 +24,7 @@ extension ChatService {
         let key = request.repeatabilityRequestID.map { Self.creationKey(creator: creator, requestID: $0) }
         do {
             return try await change(resource) { tx in
-            let db = tx.db
+                let db = tx.db
                 if let key, let existing = try await ChatStore.threadID(db, resource: resource, creationKey: key),
                     let thread = try await ChatStore.thread(db, resource: resource, id: existing)
                 {
@@ -78,7 +78,7 @@ extension ChatService {
                 data.version = now.milliseconds
                 data.participants = memberships.map(ChatEventData.Participant.init)
                 try await events.append(
-                [data.event(.threadCreated, recipients: memberships.map(\.participant), actor: creator)], in: tx)
+                    [data.event(.threadCreated, recipients: memberships.map(\.participant), actor: creator)], in: tx)
                 guard let thread = try await ChatStore.thread(db, resource: resource, id: id) else {
                     throw ChatError.threadNotFound
                 }
@@ -88,10 +88,12 @@ extension ChatService {
             throw error
         } catch {
             // Two requests with the same repeatability id raced; the loser finds the winner's thread.
-            if let key, let thread = try await resource.store.read({ db -> ChatThreadRecord? in
-                guard let id = try await ChatStore.threadID(db, resource: resource, creationKey: key) else { return nil }
-                return try await ChatStore.thread(db, resource: resource, id: id)
-            }) {
+            if let key,
+                let thread = try await resource.store.read({ db -> ChatThreadRecord? in
+                    guard let id = try await ChatStore.threadID(db, resource: resource, creationKey: key) else { return nil }
+                    return try await ChatStore.thread(db, resource: resource, id: id)
+                })
+            {
                 return (thread, [])
             }
             throw error
@@ -171,9 +173,11 @@ extension ChatService {
             data.createTime = thread.createdAt.date
             data.version = now.milliseconds
             try await events.append(
-                [data.event(
-                    .threadPropertiesUpdated, recipients: try await currentParticipants(db, resource: resource, thread: id),
-                    actor: user.id.rawID)], in: tx)
+                [
+                    data.event(
+                        .threadPropertiesUpdated, recipients: try await currentParticipants(db, resource: resource, thread: id),
+                        actor: user.id.rawID)
+                ], in: tx)
         }
     }
 

@@ -21,13 +21,15 @@ enum ChatStore {
         try await db.insert(into: "chat_threads")
             .columns(
                 "resource_id", "id", "topic", "metadata", "created_by", "created_at", "retention_days", "expires_at",
-                "last_sequence", "last_message_id", "last_message_at", "creation_key")
+                "last_sequence", "last_message_id", "last_message_at", "creation_key"
+            )
             .values(
                 SQLBind(resource.storageID), SQLBind(id), SQLBind(try resource.crypto.seal(topic, field: topicField)),
                 SQLBind(try sealJSON(metadata, resource: resource, field: threadMetadataField)), SQLBind(createdBy),
                 SQLBind(now.milliseconds), SQLBind(retentionDays),
                 SQLBind(retentionDays.map { now.adding(seconds: Int64($0) * 86_400).milliseconds }),
-                SQLBind(Int64(0)), SQLBind(Int64(0)), SQLBind(now.milliseconds), SQLBind(creationKey))
+                SQLBind(Int64(0)), SQLBind(Int64(0)), SQLBind(now.milliseconds), SQLBind(creationKey)
+            )
             .run()
     }
 
@@ -60,7 +62,8 @@ enum ChatStore {
             .set("retention_days", to: thread.retentionDays)
             .set(
                 "expires_at",
-                to: thread.retentionDays.map { thread.createdAt.adding(seconds: Int64($0) * 86_400).milliseconds })
+                to: thread.retentionDays.map { thread.createdAt.adding(seconds: Int64($0) * 86_400).milliseconds }
+            )
             .where("resource_id", .equal, resource.storageID).where("id", .equal, thread.id)
             .run()
     }
@@ -188,13 +191,15 @@ enum ChatStore {
         try await db.insert(into: "chat_memberships")
             .columns(
                 "resource_id", "thread_id", "participant", "period", "display_name", "metadata", "joined_sequence",
-                "share_history_time", "joined_at")
+                "share_history_time", "joined_at"
+            )
             .values(
                 SQLBind(resource.storageID), SQLBind(thread), SQLBind(membership.participant), SQLBind(membership.period),
                 SQLBind(try resource.crypto.sealIfPresent(membership.displayName, field: displayNameField)),
                 SQLBind(try sealJSON(membership.metadata, resource: resource, field: participantMetadataField)),
                 SQLBind(membership.joinedSequence), SQLBind(membership.shareHistoryTime?.milliseconds),
-                SQLBind(membership.joinedAt.milliseconds))
+                SQLBind(membership.joinedAt.milliseconds)
+            )
             .run()
     }
 
@@ -242,14 +247,16 @@ enum ChatStore {
         try await db.insert(into: "chat_messages")
             .columns(
                 "resource_id", "thread_id", "id", "sequence", "type", "sender", "sender_display_name", "content", "metadata",
-                "created_at", "changed_at", "version")
+                "created_at", "changed_at", "version"
+            )
             .values(
                 SQLBind(resource.storageID), SQLBind(thread), SQLBind(String(id)), SQLBind(sequence), SQLBind(message.type),
                 SQLBind(message.sender),
                 SQLBind(try resource.crypto.sealIfPresent(message.senderDisplayName, field: senderNameField)),
                 SQLBind(try sealJSON(message.content, resource: resource, field: contentField)),
                 SQLBind(try sealJSON(message.metadata, resource: resource, field: messageMetadataField)),
-                SQLBind(now.milliseconds), SQLBind(now.milliseconds), SQLBind(id))
+                SQLBind(now.milliseconds), SQLBind(now.milliseconds), SQLBind(id)
+            )
             .run()
     }
 
@@ -336,7 +343,8 @@ enum ChatStore {
                 .where("resource_id", .equal, resource.storageID).where("thread_id", .equal, thread)
                 .where("created_at", .greaterThanOrEqual, since.milliseconds).where("type", .in, ["text", "html"])
         }
-        let count = try await inWindow().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
+        let count =
+            try await inWindow().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
             .first(decodingColumn: "n", as: Int.self) ?? 0
         guard count >= limit else { return (count, nil) }
         let freedBy = try await inWindow().column("created_at").orderBy("created_at").limit(1).offset(count - limit)
@@ -397,7 +405,8 @@ enum ChatStore {
             sequence: try row.decode(column: "sequence", as: Int64.self),
             type: try row.decode(column: "type", as: String.self),
             sender: try row.decode(column: "sender", as: String?.self),
-            senderDisplayName: try resource.crypto.openIfPresent(try row.decode(column: "sender_display_name", as: Data?.self), field: senderNameField),
+            senderDisplayName: try resource.crypto.openIfPresent(
+                try row.decode(column: "sender_display_name", as: Data?.self), field: senderNameField),
             content: try openJSON(try row.decode(column: "content", as: Data?.self), resource: resource, field: contentField),
             metadata: try openJSON(try row.decode(column: "metadata", as: Data?.self), resource: resource, field: messageMetadataField),
             createdAt: Timestamp(milliseconds: try row.decode(column: "created_at", as: Int64.self)),

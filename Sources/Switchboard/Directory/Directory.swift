@@ -57,13 +57,15 @@ public struct Directory: Sendable {
                 try await db.insert(into: "geography_stores").columns("geography", "store_id", "location", "bound_at")
                     .values(
                         SQLBind(geography.compactName), SQLBind(storeID), SQLBind(location.description),
-                        SQLBind(now.milliseconds))
+                        SQLBind(now.milliseconds)
+                    )
                     .run()
                 return
             }
             let boundID = try bound.decode(column: "store_id", as: String.self)
             guard boundID != storeID else { return }
-            let resources = try await db.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("resources")
+            let resources =
+                try await db.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("resources")
                 .where("geography", .equal, geography.compactName)
                 .first(decodingColumn: "n", as: Int.self) ?? 0
             guard resources == 0 else {
@@ -108,7 +110,8 @@ public struct Directory: Sendable {
     /// Adds a resource; fails if the name is taken.
     public func insert(_ record: ResourceRecord) async throws {
         try await write { db in
-            let taken = try await db.select().column("id").from("resources").where("name", .equal, record.name)
+            let taken =
+                try await db.select().column("id").from("resources").where("name", .equal, record.name)
                 .first() != nil
             if taken { throw ResourceAdministrationError.nameTaken(record.name) }
             try await db.insert(into: "resources")

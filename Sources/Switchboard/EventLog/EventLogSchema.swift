@@ -36,7 +36,10 @@ enum EventLogSchema {
         }
         try await db.alter(table: "events").column("subject_index", type: .blob).run()
         try await db.update("events")
-            .set(SQLIdentifier("correlation_scope"), to: SQLBinaryExpression(left: SQLLiteral.string("chat:"), op: SQLRaw("||"), right: SQLColumn("thread_id")))
+            .set(
+                SQLIdentifier("correlation_scope"),
+                to: SQLBinaryExpression(left: SQLLiteral.string("chat:"), op: SQLRaw("||"), right: SQLColumn("thread_id"))
+            )
             .set(SQLIdentifier("correlation_item"), to: SQLColumn("message_id"))
             .where("thread_id", .isNot, SQLLiteral.null)
             .run()

@@ -126,7 +126,9 @@ public enum EventsError: Error, APIErrorConvertible, CustomStringConvertible {
                 status: .conflict, code: "SubscriptionNotValidated",
                 message: "The event subscription has not completed its validation handshake; it receives nothing until it has.")
         case .validationFailed(let reason):
-            .badRequest(code: "WebhookValidationFailed", "The webhook endpoint did not complete the validation handshake: \(reason)", target: "properties.destination.properties.endpointUrl")
+            .badRequest(
+                code: "WebhookValidationFailed", "The webhook endpoint did not complete the validation handshake: \(reason)",
+                target: "properties.destination.properties.endpointUrl")
         }
     }
 

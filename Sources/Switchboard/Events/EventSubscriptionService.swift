@@ -43,17 +43,20 @@ public struct EventSubscriptionService: Sendable {
             else {
                 throw .invalid(message: "endpointUrl must be an absolute http or https URL.", target: "properties.destination.properties.endpointUrl")
             }
-            for type in filter.includedEventTypes ?? [] where CommunicationEventType.allCases.first(where: { $0.rawValue.caseInsensitiveCompare(type) == .orderedSame }) == nil {
+            for type in filter.includedEventTypes ?? []
+            where CommunicationEventType.allCases.first(where: { $0.rawValue.caseInsensitiveCompare(type) == .orderedSame }) == nil {
                 throw .invalid(message: "'\(type)' is not a Microsoft.Communication event type.", target: "properties.filter.includedEventTypes")
             }
             guard (1...30).contains(maxDeliveryAttempts) else {
                 throw .invalid(message: "maxDeliveryAttempts must be between 1 and 30.", target: "properties.retryPolicy.maxDeliveryAttempts")
             }
             guard (1...1440).contains(eventTimeToLiveInMinutes) else {
-                throw .invalid(message: "eventTimeToLiveInMinutes must be between 1 and 1440.", target: "properties.retryPolicy.eventTimeToLiveInMinutes")
+                throw .invalid(
+                    message: "eventTimeToLiveInMinutes must be between 1 and 1440.", target: "properties.retryPolicy.eventTimeToLiveInMinutes")
             }
             guard (1...5000).contains(maxEventsPerBatch) else {
-                throw .invalid(message: "maxEventsPerBatch must be between 1 and 5000.", target: "properties.destination.properties.maxEventsPerBatch")
+                throw .invalid(
+                    message: "maxEventsPerBatch must be between 1 and 5000.", target: "properties.destination.properties.maxEventsPerBatch")
             }
             guard (1...1024).contains(preferredBatchSizeInKilobytes) else {
                 throw .invalid(

@@ -15,7 +15,8 @@ enum EventSubscriptionStore {
             .columns(
                 "resource_id", "name", "endpoint_url", "endpoint_base_url", "delivery_schema", "included_types", "subject_begins_with",
                 "subject_ends_with", "subject_case_sensitive", "max_attempts", "ttl_minutes", "max_events_per_batch", "state",
-                "validation_code", "signing_secret", "created_at", "updated_at", "preferred_batch_kb")
+                "validation_code", "signing_secret", "created_at", "updated_at", "preferred_batch_kb"
+            )
             .values(
                 SQLBind(resource.storageID), SQLBind(subscription.name),
                 SQLBind(try resource.crypto.seal(subscription.endpointURL, field: urlField)), SQLBind(subscription.endpointBaseURL),
@@ -25,7 +26,8 @@ enum EventSubscriptionStore {
                 SQLBind(subscription.maxEventsPerBatch), SQLBind(subscription.state.rawValue), SQLBind(subscription.validationCode),
                 SQLBind(try resource.crypto.seal(subscription.signingSecret, field: secretField)),
                 SQLBind(subscription.createdAt.milliseconds), SQLBind(subscription.updatedAt.milliseconds),
-                SQLBind(subscription.preferredBatchSizeInKilobytes))
+                SQLBind(subscription.preferredBatchSizeInKilobytes)
+            )
             .run()
     }
 

@@ -186,7 +186,8 @@ public struct EventsAPI: Sendable {
     }
 
     @Sendable func get(_ request: APIRequest) async throws -> Response {
-        try JSONBody.response(resourceBody(try await subscriptions.get(request.parameter("name"), resource: request.resource), resource: request.resource))
+        try JSONBody.response(
+            resourceBody(try await subscriptions.get(request.parameter("name"), resource: request.resource), resource: request.resource))
     }
 
     @Sendable func delete(_ request: APIRequest) async throws -> Response {

@@ -1,8 +1,8 @@
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Which addresses webhook calls may reach. An endpoint URL is the caller's to choose, so without a policy any
@@ -57,9 +57,11 @@ public struct WebhookAddressPolicy: Sendable {
         init(bytes: [UInt8]) { self.bytes = bytes }
 
         public var description: String {
-            bytes.count == 4 ? bytes.map(String.init).joined(separator: ".") : stride(from: 0, to: 16, by: 2).map {
-                String(format: "%x", UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]))
-            }.joined(separator: ":")
+            bytes.count == 4
+                ? bytes.map(String.init).joined(separator: ".")
+                : stride(from: 0, to: 16, by: 2).map {
+                    String(format: "%x", UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]))
+                }.joined(separator: ":")
         }
 
         public enum Scope: Sendable { case unspecified, loopback, linkLocal, privateNetwork, multicast, global }
@@ -100,9 +102,9 @@ public struct WebhookAddressPolicy: Sendable {
         return try await Task.detached {
             var hints = addrinfo()
             #if canImport(Darwin)
-            hints.ai_socktype = SOCK_STREAM
+                hints.ai_socktype = SOCK_STREAM
             #else
-            hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+                hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
             #endif
             var list: UnsafeMutablePointer<addrinfo>?
             guard getaddrinfo(name, nil, &hints, &list) == 0, let first = list else {

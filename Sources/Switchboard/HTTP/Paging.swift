@@ -64,7 +64,8 @@ public enum Paging {
     public static func nextLink(_ request: APIRequest, path: String, cursor: some Encodable, keeping names: [String])
         -> String
     {
-        let token = (try? JSONBody.encoder.encode(cursor))?.base64EncodedString()
+        let token =
+            (try? JSONBody.encoder.encode(cursor))?.base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "") ?? ""
         var items = names.compactMap { name in request.query[name].map { URLQueryItem(name: name, value: $0) } }

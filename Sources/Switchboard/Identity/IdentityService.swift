@@ -104,9 +104,11 @@ public struct IdentityService: Sendable {
     }
 
     public func details(in resource: ResourceHandle, of user: UserID) async throws -> Details {
-        guard let row = try await resource.store.read({ db in
-            try await IdentityStore.find(db, resource: resource, user: user)
-        }) else { throw IdentityError.notFound }
+        guard
+            let row = try await resource.store.read({ db in
+                try await IdentityStore.find(db, resource: resource, user: user)
+            })
+        else { throw IdentityError.notFound }
         return Details(
             user: row.user,
             customID: try resource.crypto.openIfPresent(row.sealedCustomID, field: IdentityStore.customIDField),

@@ -25,7 +25,8 @@ enum IdentityStore {
                 SQLBind(resource.storageID), SQLBind(user.userID.uuidString.lowercased()), SQLBind(now.milliseconds),
                 SQLBind(Int64(0)),
                 SQLBind(try resource.crypto.sealIfPresent(customID, field: customIDField)),
-                SQLBind(customID.map { resource.crypto.blindIndex($0, kind: .customID) }))
+                SQLBind(customID.map { resource.crypto.blindIndex($0, kind: .customID) })
+            )
             .run()
     }
 

@@ -12,13 +12,13 @@ public final class HTTPMetrics: Sendable {
 
     static var requests: MetricNameDescriptor {
         MetricNameDescriptor(
-        namespace: "switchboard", subsystem: "http", metricName: "requests", unitName: "total",
-        helpText: "HTTP requests answered, by route and status.")
+            namespace: "switchboard", subsystem: "http", metricName: "requests", unitName: "total",
+            helpText: "HTTP requests answered, by route and status.")
     }
     static var latency: MetricNameDescriptor {
         MetricNameDescriptor(
-        namespace: "switchboard", subsystem: "http", metricName: "request_duration", unitName: "seconds",
-        helpText: "Time to answer HTTP requests, by route.")
+            namespace: "switchboard", subsystem: "http", metricName: "request_duration", unitName: "seconds",
+            helpText: "Time to answer HTTP requests, by route.")
     }
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {

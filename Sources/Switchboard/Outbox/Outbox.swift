@@ -158,7 +158,8 @@ public enum Outbox {
             .columns("outbox_id", "attempt", "resource_id", "at", "duration_ms", "status", "error", "node")
             .values(
                 SQLBind(item.id), SQLBind(number), SQLBind(item.resourceID), SQLBind(attempt.at.milliseconds),
-                SQLBind(attempt.duration.milliseconds), SQLBind(attempt.status), SQLBind(attempt.error), SQLBind(owner))
+                SQLBind(attempt.duration.milliseconds), SQLBind(attempt.status), SQLBind(attempt.error), SQLBind(owner)
+            )
             .run()
         return true
     }

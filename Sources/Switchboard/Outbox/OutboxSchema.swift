@@ -88,7 +88,10 @@ enum OutboxSchema {
             try await db.alter(table: "outbox").column(column, type: .blob).run()
         }
         try await db.update("outbox")
-            .set(SQLIdentifier("correlation_scope"), to: SQLBinaryExpression(left: SQLLiteral.string("chat:"), op: SQLRaw("||"), right: SQLColumn("thread_id")))
+            .set(
+                SQLIdentifier("correlation_scope"),
+                to: SQLBinaryExpression(left: SQLLiteral.string("chat:"), op: SQLRaw("||"), right: SQLColumn("thread_id"))
+            )
             .set(SQLIdentifier("correlation_item"), to: SQLColumn("message_id"))
             .where("thread_id", .isNot, SQLLiteral.null)
             .run()

@@ -53,7 +53,9 @@ public struct RealtimeEndpoint: Sendable {
     }
 
     /// Accepts WebSocket upgrades of the real-time path; other paths fall through to the HTTP pipeline.
-    func shouldUpgrade(_ request: HTTPRequest, logger: Logger) async -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> {
+    func shouldUpgrade(_ request: HTTPRequest, logger: Logger) async -> ShouldUpgradeResult<
+        WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>
+    > {
         guard let target = request.path, target.hasPrefix(Self.pathPrefix) else { return .dontUpgrade }
         let path = target.split(separator: "?", maxSplits: 1).first.map(String.init) ?? target
         let name = String(path.dropFirst(Self.pathPrefix.count))

@@ -88,7 +88,8 @@ public enum Migrator {
                     .columns("schema_name", "version", "name", "applied_at")
                     .values(
                         SQLBind(schema.name), SQLBind(migration.version), SQLBind(migration.name),
-                        SQLBind(context.now.milliseconds))
+                        SQLBind(context.now.milliseconds)
+                    )
                     .run()
             }
         }

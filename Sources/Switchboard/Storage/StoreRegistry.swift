@@ -110,7 +110,9 @@ public actor StoreRegistry {
             if let directoryID, recorded["directory_id"] != directoryID {
                 throw StoreDirectoryMismatch(location: database.location)
             }
-            guard let storeID = recorded["store_id"] else { throw StoreGeographyMismatch(location: database.location, expected: geography, found: "none") }
+            guard let storeID = recorded["store_id"] else {
+                throw StoreGeographyMismatch(location: database.location, expected: geography, found: "none")
+            }
             return storeID
         }
     }

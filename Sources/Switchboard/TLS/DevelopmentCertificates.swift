@@ -78,7 +78,8 @@ public struct DevelopmentCertificates: Sendable {
         names: [GeneralName], ca: Certificate, caKey: Certificate.PrivateKey, now: Date
     ) throws {
         let key = Certificate.PrivateKey(P256.Signing.PrivateKey())
-        let caKeyIdentifier = try ca.extensions.subjectKeyIdentifier?.keyIdentifier
+        let caKeyIdentifier =
+            try ca.extensions.subjectKeyIdentifier?.keyIdentifier
             ?? SubjectKeyIdentifier(hash: ca.publicKey).keyIdentifier
         let extensions = try Certificate.Extensions {
             Critical(BasicConstraints.notCertificateAuthority)
@@ -143,7 +144,7 @@ enum IPAddress {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif

@@ -48,7 +48,8 @@ struct ChatUser: Sendable {
         let url = URL(string: nextLink)!
         var headers = HTTPFields()
         headers[.authorization] = "Bearer \(token)"
-        return try await client.execute(uri: url.path(percentEncoded: true) + "?" + (url.query(percentEncoded: true) ?? ""), method: .get, headers: headers)
+        return try await client.execute(
+            uri: url.path(percentEncoded: true) + "?" + (url.query(percentEncoded: true) ?? ""), method: .get, headers: headers)
     }
 
     func createThread(_ client: any TestClientProtocol, topic: String = "Lunch", participants: [String] = [], extra: String = "")
@@ -65,7 +66,8 @@ struct ChatUser: Sendable {
         -> String
     {
         let name = displayName.map { #","senderDisplayName":"\#($0)""# } ?? ""
-        let response = try await send(client, .post, "/chat/threads/\(Self.path(thread))/messages", json: #"{"content":"\#(content)","type":"text"\#(name)}"#)
+        let response = try await send(
+            client, .post, "/chat/threads/\(Self.path(thread))/messages", json: #"{"content":"\#(content)","type":"text"\#(name)}"#)
         guard response.status == .created, let id = response.json["id"] as? String else {
             throw TestFailure("send answered \(response.status): \(response.text)")
         }
