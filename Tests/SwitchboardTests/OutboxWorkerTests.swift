@@ -111,6 +111,30 @@ import Testing
         }
     }
 
+    @Test func rowsNoHandlerOnThisNodeKnowsWaitWithoutTakingPlacesInTheClaim() async throws {
+        let handler = RecordingHandler(limit: 10) { _ in DeliveryResult(.delivered, status: 200) }
+        try await withWorker(handler) { worker, resource, clock in
+            // A confirmation queued for a channel this server does not run yet, ahead of the handler's own rows.
+            let now = clock.now
+            try await resource.store.transaction { db in
+                try await Outbox.enqueue(
+                    (0..<100).map {
+                        NewOutboxItem(kind: "later", target: "sms", deliveryID: "later-\($0)", maxAttempts: 3, expiresAt: now.adding(seconds: 3600))
+                    },
+                    resource: resource, now: now, in: db)
+            }
+            try await enqueue(3, resource: resource, clock: clock)
+            #expect(await worker.pass())
+            #expect(handler.batches.flatMap { $0 }.map(\.deliveryID) == ["t-0", "t-1", "t-2"])
+            let rows = try await rows(resource)
+            #expect(rows.filter { $0.key.hasPrefix("later-") }.values.allSatisfy { $0.state == "pending" && $0.attempts == 0 })
+            let leased = try await resource.store.read { db in
+                try await db.select().column("id").from("outbox").where("kind", .equal, "later").where("lease_owner", .isNot, SQLLiteral.null).all()
+            }
+            #expect(leased.isEmpty, "rows of an unknown kind are never leased")
+        }
+    }
+
     @Test(arguments: TestEngine.available)
     func aLaneIsDeliveredInBatchesOfTheHandlersLimitInQueueOrder(engine: TestEngine) async throws {
         let handler = RecordingHandler(limit: 2) { _ in DeliveryResult(.delivered, status: 200) }

@@ -94,14 +94,18 @@ public struct EventDeliveryService: Sendable {
         return (items, cursor)
     }
 
-    /// Where a window of the log starts: `hours` back (1–24: events are kept a day), or `date`, or a day back.
+    /// How far back the log can be listed and replayed: a day, as Event Grid keeps events (the log itself keeps an
+    /// hour more, ``EventLog/retention``, so nothing queued outlives its event).
+    public static let window: Duration = .seconds(86_400)
+
+    /// Where a window of the log starts: `hours` back (1–24), or `date`, or a day back.
     public func since(_ date: Date?, hours: Int?) throws -> Timestamp {
         if let hours {
-            guard (1...24).contains(hours) else {
+            guard (1...Int(Self.window.components.seconds / 3600)).contains(hours) else {
                 throw APIError.badRequest(code: "InvalidHours", "hours must be between 1 and 24: events are kept for a day.", target: "hours")
             }
             return clock.now.adding(seconds: -Int64(hours) * 3600)
         }
-        return date.map(Timestamp.init) ?? clock.now.adding(seconds: -86_400)
+        return date.map(Timestamp.init) ?? clock.now.subtracting(Self.window)
     }
 }

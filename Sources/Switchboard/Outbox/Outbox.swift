@@ -42,22 +42,29 @@ public enum Outbox {
 
     /// Leases up to `limit` due rows to `owner` until `now + lease`. On PostgreSQL rows another node holds are
     /// skipped, so several nodes share the work without attempting a row twice at once. Rows of the lanes in
-    /// `excluding` (targets this node is delivering to right now) are left for later.
+    /// `excluding` (targets this node is delivering to right now) are left for later. With `kinds`, only rows of
+    /// those kinds are claimed: a row whose handler this node does not have (a confirmation queued for a channel
+    /// not configured yet) waits without taking a place in every claim.
     public static func claim(
-        from database: any Database, owner: String, limit: Int, now: Timestamp, lease: Duration, excluding: Set<OutboxLane> = []
+        from database: any Database, owner: String, limit: Int, now: Timestamp, lease: Duration, excluding: Set<OutboxLane> = [],
+        kinds: [String]? = nil
     ) async throws -> [OutboxItem] {
-        try await database.transaction { db in
-            try await claimStatement(in: db, owner: owner, limit: limit, now: now, lease: lease, excluding: excluding)
+        if let kinds, kinds.isEmpty { return [] }
+        return try await database.transaction { db in
+            try await claimStatement(in: db, owner: owner, limit: limit, now: now, lease: lease, excluding: excluding, kinds: kinds)
                 .all().map(decode).sorted { $0.id < $1.id }
         }
     }
 
     /// `UPDATE outbox SET lease… WHERE id IN (SELECT id … due … ORDER BY … LIMIT … [FOR UPDATE SKIP LOCKED]) RETURNING …`.
     static func claimStatement(
-        in db: any SQLDatabase, owner: String, limit: Int, now: Timestamp, lease: Duration, excluding: Set<OutboxLane>
+        in db: any SQLDatabase, owner: String, limit: Int, now: Timestamp, lease: Duration, excluding: Set<OutboxLane>,
+        kinds: [String]? = nil
     ) -> SQLReturningResultBuilder<SQLUpdateBuilder> {
         let due = db.select().column("id").from("outbox")
             .where("state", .equal, OutboxState.pending.rawValue)
+        if let kinds { due.where("kind", .in, kinds) }
+        due
             .where("next_attempt_at", .lessThanOrEqual, now.milliseconds)
             .where { $0.where("lease_until", .is, SQLLiteral.null).orWhere("lease_until", .lessThan, now.milliseconds) }
         for lane in excluding.sorted(by: { $0.key < $1.key }) {

@@ -124,7 +124,8 @@ public struct OutboxWorker: Service {
         var result: [ClaimedLane] = []
         for store in await stores() where result.count < lanes {
             do {
-                let items = try await Outbox.claim(from: store, owner: owner, limit: claimLimit, now: now, lease: lease, excluding: busy)
+                let items = try await Outbox.claim(
+                    from: store, owner: owner, limit: claimLimit, now: now, lease: lease, excluding: busy, kinds: handlers.keys.sorted())
                 var byLane: [OutboxLane: [OutboxItem]] = [:]
                 var order: [OutboxLane] = []
                 for item in items {

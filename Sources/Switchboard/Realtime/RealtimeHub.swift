@@ -54,18 +54,21 @@ public actor RealtimeHub: CommitObserver, TokenInvalidationListener {
 
     /// Adds a session; returns the cursor from which it will receive events live (it replays up to there itself).
     func register(_ session: RealtimeSession) async throws -> Int64 {
-        if channels[session.resource.id] == nil {
+        let id = session.resource.id
+        if channels[id] == nil {
             let last = try await session.resource.store.read { db in
                 try await EventLog.lastID(resource: session.resource, in: db)
             }
-            if channels[session.resource.id] == nil {
-                channels[session.resource.id] = Channel(resource: session.resource, cursor: last)
-            }
             startListening(to: session.resource.store)
+            // Another session of the resource may have opened the channel while the log was read.
+            var channel = channels[id] ?? Channel(resource: session.resource, cursor: last)
+            channel.sessions[session.id] = session
+            channels[id] = channel
+        } else {
+            channels[id]?.sessions[session.id] = session
         }
-        channels[session.resource.id]!.sessions[session.id] = session
-        let cursor = channels[session.resource.id]!.cursor
-        wake(session.resource.id)
+        let cursor = channels[id]?.cursor ?? 0
+        wake(id)
         return cursor
     }
 
