@@ -7,24 +7,27 @@ import Switchboard
 struct ResourceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "resource",
-        abstract: "Create, list, show, re-key and delete resources.",
-        subcommands: [Create.self, List.self, Show.self, Keys.self, Delete.self])
+        abstract: "Create, list, show, update, re-key and delete resources.",
+        subcommands: [Create.self, List.self, Show.self, Update.self, Keys.self, Delete.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a resource in a geography.")
         @Argument(help: "Resource name: lower-case letters, digits and hyphens.") var name: String
         @Option(help: "One of the sixteen geographies, e.g. 'Europe', 'United Kingdom' or 'unitedkingdom'.")
         var geography: String
+        @Option(help: "enforce (refuse what the messaging policy refuses) or audit (send, and record what it would refuse).")
+        var policyMode = "enforce"
         @Flag(help: "Print JSON.") var json = false
         @OptionGroup var options: SwitchboardOptions
 
         func run() async throws {
+            let mode = try ResourceCommand.policyMode(policyMode)
             try await ResourceCommand.withAdministration(options) { administration, output in
                 let geography: Geography
                 do { geography = try Geography(parsing: self.geography) } catch {
                     throw CommandSupport.fail(DatabaseErrorDescription.describe(error))
                 }
-                let details = try await administration.create(name: name, geography: geography)
+                let details = try await administration.create(name: name, geography: geography, policyMode: mode)
                 output.emit(details, json: json, headline: "Created resource '\(name)' in \(geography.displayName).")
             }
         }
@@ -53,6 +56,41 @@ struct ResourceCommand: AsyncParsableCommand {
                 output.emit(try await administration.details(of: name), json: json, headline: nil)
             }
         }
+    }
+
+    struct Update: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Change a resource's messaging policy settings.")
+        @Argument var name: String
+        @Option(help: "enforce or audit.") var policyMode: String?
+        @Option(help: "How long a recipient's message lets a sender reply without prior consent, in hours (1-168).")
+        var conversationWindowHours: Int?
+        @Flag(help: "Print JSON.") var json = false
+        @OptionGroup var options: SwitchboardOptions
+
+        func run() async throws {
+            let mode = try policyMode.map(ResourceCommand.policyMode)
+            guard mode != nil || conversationWindowHours != nil else {
+                throw CommandSupport.fail("nothing to change: give --policy-mode or --conversation-window-hours")
+            }
+            try await PolicyCommand.withPolicy(options, resource: name) { policy, handle, _ in
+                let settings = try await policy.updateSettings(
+                    of: handle, mode: mode, conversationWindow: conversationWindowHours.map { .seconds(Int64($0) * 3600) })
+                struct Settings: Encodable {
+                    let name: String
+                    let policyMode: String
+                    let conversationWindowHours: Int64
+                }
+                let hours = settings.conversationWindow.components.seconds / 3600
+                PolicyCommand.emit(Settings(name: name, policyMode: settings.mode.rawValue, conversationWindowHours: hours), json: json) {
+                    "Resource '\(name)': messaging policy \(settings.mode.rawValue), conversation window \(hours) h."
+                }
+            }
+        }
+    }
+
+    static func policyMode(_ text: String) throws -> PolicyMode {
+        guard let mode = PolicyMode(rawValue: text.lowercased()) else { throw CommandSupport.fail("--policy-mode must be enforce or audit") }
+        return mode
     }
 
     struct Keys: AsyncParsableCommand {

@@ -36,9 +36,10 @@ public struct Assembly: Sendable {
         var outbound = HTTPClient.Configuration(redirectConfiguration: .disallow)
         outbound.timeout.connect = .seconds(min(5, max(1, configuration.events.timeout.components.seconds)))
         let userTokens = UserTokenAuthenticator(validator: IdentityTokenValidator(), clock: clock)
+        let changes = Changes(clock: clock, observers: [hub, work])
         let platform = Platform(
             runtime: runtime,
-            changes: Changes(clock: clock, observers: [hub, work]),
+            changes: changes,
             events: EventLog(catalog: catalog, consumers: types.flatMap { $0.eventLogConsumers } + [RealtimeNotification()]),
             catalog: catalog,
             personalData: personalData,
@@ -46,6 +47,7 @@ public struct Assembly: Sendable {
             userTokens: userTokens,
             realtime: hub,
             work: work,
+            policy: PolicyService(changes: changes, clock: clock, authorities: types.flatMap { $0.senderAuthorities }),
             http: httpClient ?? HTTPClient(eventLoopGroupProvider: .singleton, configuration: outbound))
         self.ownsHTTPClient = httpClient == nil
         let capabilities = try types.map { try $0.init(platform: platform) }

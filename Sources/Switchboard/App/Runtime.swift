@@ -58,7 +58,9 @@ public struct Runtime: Sendable {
         try await administration.finishPendingDeletions()
         guard configuration.createsDevelopmentResource, try await !directory.isBootstrapped() else { return }
         do {
-            try await administration.create(name: "dev", geography: .unitedStates)
+            // The development resource audits its messaging policy: the SDK quick-starts send, and every decision
+            // production would make is recorded.
+            try await administration.create(name: "dev", geography: .unitedStates, policyMode: .audit)
             logger.info("created the development resource", metadata: ["resource": "dev", "geography": "unitedstates"])
         } catch ResourceAdministrationError.nameTaken {
             // Another node sharing this directory created it first.

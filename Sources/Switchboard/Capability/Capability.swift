@@ -24,6 +24,9 @@ public protocol Capability: Sendable {
     /// Its part in exporting and erasing a person's data.
     static var personalData: [any PersonalDataContributor] { get }
 
+    /// What "the resource owns this sender" means on its channel, for the policy gate's spoofing check.
+    static var senderAuthorities: [any SenderAuthority] { get }
+
     init(platform: Platform) throws
 
     /// Its operations under a resource's endpoint.
@@ -46,6 +49,7 @@ extension Capability {
     public static var eventProjections: [any EventProjection] { [] }
     public static var eventLogConsumers: [any EventLogConsumer] { [] }
     public static var personalData: [any PersonalDataContributor] { [] }
+    public static var senderAuthorities: [any SenderAuthority] { [] }
     public var systemRoutes: [SystemRoute] { [] }
     public var outboxHandlers: [any OutboxHandler] { [] }
     public var retentionRules: [RetentionRule] { [] }
@@ -59,6 +63,7 @@ public enum Capabilities {
         IdentityCapability.self,
         ChatCapability.self,
         EventsCapability.self,
+        PolicyCapability.self,
     ]
 
     /// Every capability's event projections.

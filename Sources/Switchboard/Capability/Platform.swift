@@ -2,7 +2,7 @@ import AsyncHTTPClient
 import Logging
 
 /// What the platform gives every capability: the runtime (directory, stores, resources), the clock, the one way to
-/// change a resource's data (``Changes``), the event log, a person's data across capabilities, the authenticators
+/// change a resource's data (``Changes``), the event log, a person's data across capabilities, the policy gate, the authenticators
 /// and an HTTP client for calls out. Built once by ``Assembly``, for the server and for the commands alike.
 public struct Platform: Sendable {
     public let runtime: Runtime
@@ -22,6 +22,8 @@ public struct Platform: Sendable {
     public let realtime: RealtimeHub
     /// Wakes this node's delivery workers.
     public let work: WorkSignal
+    /// The messaging policy gate every channel passes its messages through before it queues them.
+    public let policy: PolicyService
     /// The client for calls out (webhooks, carriers' HTTP APIs); shut down with the application.
     public let http: HTTPClient
 }

@@ -24,12 +24,13 @@ public struct ResourceAdministration: Sendable {
         public let secondaryKey: String
     }
 
-    /// Creates a resource in `geography`, with fresh access keys, data key and token-signing key.
+    /// Creates a resource in `geography`, with fresh access keys, data key and token-signing key, and its messaging
+    /// policy in `policyMode` (refusing by default).
     @discardableResult
-    public func create(name: String, geography: Geography) async throws -> Details {
+    public func create(name: String, geography: Geography, policyMode: PolicyMode = .enforce) async throws -> Details {
         try ResourceName.validate(name)
         // Open (and migrate) the geography's store first, so a resource never exists without a working store.
-        _ = try await stores.store(for: geography)
+        let store = try await stores.store(for: geography)
         let id = UUID()
         let primary = Self.newAccessKey()
         let secondary = Self.newAccessKey()
@@ -39,6 +40,10 @@ public struct ResourceAdministration: Sendable {
             sealedSecondaryKey: try masterKey.wrap(secondary, purpose: .secondaryAccessKey, resourceID: id),
             sealedDataKey: try masterKey.wrap(SymmetricKey(size: .bits256), purpose: .dataKey, resourceID: id),
             sealedTokenKey: try masterKey.wrap(SymmetricKey(size: .bits256), purpose: .tokenSigningKey, resourceID: id))
+        let now = clock.now
+        try await store.transaction { db in
+            try await PolicyStore.save(PolicySettings(mode: policyMode), resourceID: id.uuidString.lowercased(), now: now, in: db)
+        }
         try await directory.insert(record)
         return Details(record: record, primaryKey: Self.text(primary), secondaryKey: Self.text(secondary))
     }
