@@ -77,6 +77,7 @@ let package = Package(
         .executableTarget(
             name: "SwitchboardBench",
             dependencies: [
+                "Switchboard",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -6,12 +6,19 @@ import Logging
 import NIOCore
 import NIOSSL
 
-/// `switchboard-bench`: measures chat against a running server (see `scripts/bench`).
+/// `switchboard-bench`: measures a running server (see `scripts/bench`): chat by default, the policy gate with
+/// `policy`.
 @main
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "switchboard-bench", abstract: "Measure Switchboard over HTTPS.", subcommands: [Bench.self, PolicyBench.self],
+        defaultSubcommand: Bench.self)
+}
+
+/// `switchboard-bench [chat]`: chat throughput and latency against a running server.
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "switchboard-bench",
-        abstract: "Measure chat throughput and latency against a running Switchboard over HTTPS.")
+        commandName: "chat", abstract: "Measure chat throughput and latency against a running Switchboard over HTTPS.")
 
     @Option(help: "Data directory of the running server (reads connection-string, server-url and ca.pem).")
     var dataDir: String

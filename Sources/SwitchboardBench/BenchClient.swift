@@ -43,24 +43,29 @@ struct BenchClient: Sendable {
     // MARK: Identity (HMAC)
 
     func createUserAndToken() async throws -> (id: String, token: String) {
-        let body = Data(#"{"createTokenWithScopes":["chat"]}"#.utf8)
-        let target = "\(path)/identities?api-version=2023-10-01"
-        var request = HTTPClientRequest(url: "\(endpoint)/identities?api-version=2023-10-01")
-        request.method = .POST
+        let json = try await signed(.POST, "/identities?api-version=2023-10-01", body: #"{"createTokenWithScopes":["chat"]}"#, expecting: 201)
+        guard let identity = json["identity"] as? [String: Any], let id = identity["id"] as? String,
+            let token = (json["accessToken"] as? [String: Any])?["token"] as? String
+        else { throw BenchError("unexpected identity response") }
+        return (id, token)
+    }
+
+    /// A request signed with the resource's access key, as the SDKs sign them; `pathAndQuery` is under the endpoint.
+    func signed(_ method: HTTPMethod, _ pathAndQuery: String, body text: String, expecting status: Int) async throws -> [String: Any] {
+        let body = Data(text.utf8)
+        let target = "\(path)\(pathAndQuery)"
+        var request = HTTPClientRequest(url: "\(endpoint)\(pathAndQuery)")
+        request.method = method
         let date = Self.rfc1123(Date())
         let hash = Data(SHA256.hash(data: body)).base64EncodedString()
-        let toSign = "POST\n\(target)\n\(date);\(host);\(hash)"
+        let toSign = "\(method.rawValue)\n\(target)\n\(date);\(host);\(hash)"
         let signature = Data(HMAC<SHA256>.authenticationCode(for: Data(toSign.utf8), using: key)).base64EncodedString()
         request.headers.add(name: "x-ms-date", value: date)
         request.headers.add(name: "x-ms-content-sha256", value: hash)
         request.headers.add(name: "Authorization", value: "HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=\(signature)")
         request.headers.add(name: "Content-Type", value: "application/json")
         request.body = .bytes(ByteBuffer(data: body))
-        let json = try await send(request, expecting: 201)
-        guard let identity = json["identity"] as? [String: Any], let id = identity["id"] as? String,
-            let token = (json["accessToken"] as? [String: Any])?["token"] as? String
-        else { throw BenchError("unexpected identity response") }
-        return (id, token)
+        return try await send(request, expecting: status)
     }
 
     // MARK: Chat (bearer)

@@ -341,10 +341,9 @@ public struct PolicyAPI: Sendable {
     // MARK: The confirmation link
 
     @Sendable func confirmationPage(_ request: SystemRequest) async throws -> Response {
-        guard let resource = try await resources.handle(named: request.parameter("resource")) else {
+        guard try await resources.handle(named: request.parameter("resource")) != nil else {
             return Self.page(status: .notFound, title: "Link not valid", body: "This confirmation link is not valid.")
         }
-        _ = resource
         return Self.page(
             status: .ok, title: "Confirm your subscription",
             body: """

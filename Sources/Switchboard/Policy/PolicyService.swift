@@ -212,12 +212,8 @@ public struct PolicyService: Sendable {
 
     /// One consent with its history.
     public func consent(_ id: String, in resource: ResourceHandle) async throws -> Consent {
-        let rows = try await resource.store.read { db in
-            try await db.select().columns(PolicyStore.consentColumns.map { SQLColumn($0) }).from("messaging_consents")
-                .where("resource_id", .equal, resource.storageID).where("id", .equal, id).all()
-                .map { try PolicyStore.decodeConsent($0, resource: resource) }
-        }
-        guard let consent = try await withHistory(rows, in: resource).first else { throw PolicyError.consentNotFound }
+        let row = try await resource.store.read { db in try await PolicyStore.consent(id: id, resource: resource, in: db) }
+        guard let row, let consent = try await withHistory([row], in: resource).first else { throw PolicyError.consentNotFound }
         return consent
     }
 

@@ -147,6 +147,12 @@ enum PolicyStore {
             .first().map { try decodeConsent($0, resource: resource) }
     }
 
+    static func consent(id: String, resource: ResourceHandle, in db: any SQLDatabase) async throws -> ConsentRow? {
+        try await db.select().columns(consentColumns.map { SQLColumn($0) }).from("messaging_consents")
+            .where("resource_id", .equal, resource.storageID).where("id", .equal, id)
+            .first().map { try decodeConsent($0, resource: resource) }
+    }
+
     /// Consents of a recipient (every channel and program), or of the whole resource, after the id `after`.
     static func consents(
         recipientIndex: Data?, channel: MessagingChannel?, program: String?, userIndex: Data? = nil, after: String?, limit: Int,
