@@ -91,6 +91,26 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // SMPP 3.4 on SwiftNIO: the PDU codec, framing, GSM 03.38 / UCS-2 segmentation, delivery receipts, a client
+        // session and an SMSC simulator (the protocol peer of the SMS tests and the sandbox).
+        .target(
+            name: "SMPP",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SMPPTests",
+            dependencies: [
+                "SMPP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "SwitchboardTests",
             dependencies: [
