@@ -173,8 +173,16 @@ public struct PolicyGate: Sendable {
         let restricted = matches.first { $0.kind == .ageRestricted }
         let solicitation = matches.first { $0.kind == .solicitation }
 
+        let indexes = recipients.map { resource.crypto.blindIndex($0, kind: message.channel.recipientKind) }
+        let facts =
+            if let sender = origin.sender, let program = origin.program, prohibited == nil {
+                try await PolicyStore.facts(
+                    about: indexes, channel: message.channel, program: program.id, sender: sender, resource: resource, in: db)
+            } else {
+                PolicyStore.RecipientFacts()
+            }
         var decisions: [PolicyDecision] = []
-        for recipient in recipients {
+        for (recipient, index) in zip(recipients, indexes) {
             func decision(_ code: PolicyCode?, _ rule: String, _ reason: String) -> PolicyDecision {
                 PolicyDecision(
                     id: UUID().uuidString.lowercased(), recipient: recipient, programId: origin.program?.id, code: code, rule: rule,
@@ -191,9 +199,7 @@ public struct PolicyGate: Sendable {
                         "The content matches '\(prohibited.matched)' (\(prohibited.description)); it is prohibited regardless of consent."))
                 continue
             }
-            let index = resource.crypto.blindIndex(recipient, kind: message.channel.recipientKind)
-            let consent = try await PolicyStore.consent(
-                recipientIndex: index, channel: message.channel, program: program.id, resource: resource, in: db)
+            let consent = facts.consents[index]
             if let restricted, !program.ageGated {
                 decisions.append(
                     decision(
@@ -209,10 +215,7 @@ public struct PolicyGate: Sendable {
                         "The program '\(program.id)' is age-gated and no consent on record verified the recipient's age."))
                 continue
             }
-            if let (optOut, recordedAt) = try await PolicyStore.latestOptOut(
-                recipientIndex: index, channel: message.channel, program: program.id, resource: resource, in: db),
-                consent.map({ $0.grantedAt <= recordedAt }) ?? true
-            {
+            if let (optOut, recordedAt) = facts.optOuts[index], consent.map({ $0.grantedAt <= recordedAt }) ?? true {
                 let scope = optOut.programId.map { "the program '\($0)'" } ?? "every program"
                 decisions.append(
                     decision(
@@ -241,10 +244,7 @@ public struct PolicyGate: Sendable {
                 }
             }
             // Implied consent: the recipient started the conversation with this sender, within the window.
-            if let last = try await PolicyStore.lastInbound(
-                recipientIndex: index, channel: message.channel, sender: sender, resource: resource, in: db),
-                now.duration(since: last) <= settings.conversationWindow
-            {
+            if let last = facts.lastInbound[index], now.duration(since: last) <= settings.conversationWindow {
                 decisions.append(
                     decision(
                         nil, "impliedConsent.recipientInitiated",

@@ -329,6 +329,54 @@ enum PolicyStore {
             }
     }
 
+    // MARK: What the gate reads, for every recipient of a message at once
+
+    /// What the gate needs to know of each recipient of one message: their consent to the program on the channel,
+    /// the latest opt-out covering it, and when they last wrote to the sender. Three queries per 500 recipients,
+    /// whatever their number.
+    struct RecipientFacts: Sendable {
+        var consents: [Data: ConsentRow] = [:]
+        var optOuts: [Data: (optOut: OptOut, at: Timestamp)] = [:]
+        var lastInbound: [Data: Timestamp] = [:]
+    }
+
+    static func facts(
+        about indexes: [Data], channel: MessagingChannel, program: String, sender: MessagingSender, resource: ResourceHandle,
+        in db: any SQLDatabase
+    ) async throws -> RecipientFacts {
+        var facts = RecipientFacts()
+        let unique = Array(Set(indexes))
+        for start in stride(from: 0, to: unique.count, by: 500) {
+            let chunk = Array(unique[start..<min(start + 500, unique.count)])
+            for row in try await db.select().columns((consentColumns + ["recipient_index"]).map { SQLColumn($0) }).from("messaging_consents")
+                .where("resource_id", .equal, resource.storageID).where("recipient_index", .in, chunk)
+                .where("channel", .equal, channel.rawValue).where("program_id", .equal, program).all()
+            {
+                facts.consents[try row.decode(column: "recipient_index", as: Data.self)] = try decodeConsent(row, resource: resource)
+            }
+            let optOuts = try await db.select()
+                .columns("id", "recipient", "channel", "program_id", "source", "created_at", "recipient_index")
+                .from("messaging_optouts").where("resource_id", .equal, resource.storageID).where("recipient_index", .in, chunk)
+                .where(group: { $0.where("channel", .is, SQLLiteral.null).orWhere("channel", .equal, channel.rawValue) })
+                .where(group: { $0.where("program_id", .is, SQLLiteral.null).orWhere("program_id", .equal, program) })
+                .all()
+            for row in optOuts {
+                let index = try row.decode(column: "recipient_index", as: Data.self)
+                let at = Timestamp(milliseconds: try row.decode(column: "created_at", as: Int64.self))
+                if let known = facts.optOuts[index], known.at >= at { continue }
+                facts.optOuts[index] = (try decodeOptOut(row, resource: resource), at)
+            }
+            for row in try await db.select().columns("recipient_index", "last_inbound_at").from("messaging_conversations")
+                .where("resource_id", .equal, resource.storageID).where("recipient_index", .in, chunk)
+                .where("channel", .equal, channel.rawValue).where("sender_key", .equal, sender.key).all()
+            {
+                facts.lastInbound[try row.decode(column: "recipient_index", as: Data.self)] = Timestamp(
+                    milliseconds: try row.decode(column: "last_inbound_at", as: Int64.self))
+            }
+        }
+        return facts
+    }
+
     // MARK: Conversations
 
     static func recordInbound(
@@ -343,15 +391,6 @@ enum PolicyStore {
             .columns("resource_id", "recipient_index", "channel", "sender_key", "last_inbound_at")
             .values(SQLBind(resource.storageID), SQLBind(recipientIndex), SQLBind(channel.rawValue), SQLBind(sender.key), SQLBind(now.milliseconds))
             .run()
-    }
-
-    static func lastInbound(
-        recipientIndex: Data, channel: MessagingChannel, sender: MessagingSender, resource: ResourceHandle, in db: any SQLDatabase
-    ) async throws -> Timestamp? {
-        try await db.select().column("last_inbound_at").from("messaging_conversations").where("resource_id", .equal, resource.storageID)
-            .where("recipient_index", .equal, recipientIndex).where("channel", .equal, channel.rawValue)
-            .where("sender_key", .equal, sender.key).first()
-            .map { Timestamp(milliseconds: try $0.decode(column: "last_inbound_at", as: Int64.self)) }
     }
 
     // MARK: Content rules
