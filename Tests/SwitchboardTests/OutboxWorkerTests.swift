@@ -111,6 +111,26 @@ import Testing
         }
     }
 
+    @Test(arguments: TestEngine.available)
+    func aDeliveryACrashCutShortCountsAsAPreviousAttempt(engine: TestEngine) async throws {
+        let handler = RecordingHandler(limit: 10) { _ in DeliveryResult(.delivered, status: 200) }
+        try await withWorker(handler, engine: engine) { worker, resource, clock in
+            try await enqueue(2, resource: resource, clock: clock)
+            // A node claims the rows, begins delivering them, and dies before it records anything.
+            let claimed = try await Outbox.claim(from: resource.store, owner: "crashed", limit: 10, now: clock.now, lease: .seconds(60))
+            try await Outbox.markStarted(claimed, owner: "crashed", in: resource.store)
+            clock.advance(by: .seconds(61))
+            #expect(await worker.pass())
+            let delivered = handler.batches.flatMap { $0 }
+            #expect(delivered.map(\.deliveryID) == ["t-0", "t-1"])
+            #expect(delivered.allSatisfy { $0.attempts == 0 && $0.previousAttempts == 1 }, "the receiver may have seen them once")
+            // A first delivery that completes counts nothing before it.
+            try await enqueue(1, target: "u", resource: resource, clock: clock)
+            #expect(await worker.pass())
+            #expect(handler.batches.last?.first?.previousAttempts == 0)
+        }
+    }
+
     @Test func rowsNoHandlerOnThisNodeKnowsWaitWithoutTakingPlacesInTheClaim() async throws {
         let handler = RecordingHandler(limit: 10) { _ in DeliveryResult(.delivered, status: 200) }
         try await withWorker(handler) { worker, resource, clock in

@@ -253,7 +253,7 @@ public struct EventsAPI: Sendable {
     /// The resource's logged events of the last hours (at most a day), as Event Grid events, oldest first, in pages
     /// (`maxPageSize`, default 100, at most 1000) linked by `nextLink`.
     @Sendable func events(_ request: APIRequest) async throws -> Response {
-        let hours = request.query["hours"].flatMap(Int.init)
+        let hours = try Paging.integer(request, "hours", in: 1...24, code: "InvalidHours")
         let since = try deliveries.since(try Paging.date(request, "since"), hours: hours)
         let pageSize = try Paging.pageSize(request, defaultSize: 100, maximum: 1000)
         let start = try Paging.cursor(request, as: EventsCursor.self)?.a ?? 0

@@ -115,7 +115,7 @@ public struct WebhookHandler: OutboxHandler {
             ("Content-Type", contentType),
             ("aeg-event-type", "Notification"),
             ("aeg-subscription-name", subscription.name.uppercased()),
-            ("aeg-delivery-count", String(first.attempts)),
+            ("aeg-delivery-count", String(first.previousAttempts)),
             ("aeg-metadata-version", "1"),
             ("aeg-data-version", "1.0"),
             ("X-Switchboard-Signature", WebhookClient.signature(secret: subscription.signingSecret, body: body, at: clock.now.date)),

@@ -19,7 +19,7 @@ public enum Paging {
         -> Int
     {
         guard let text = request.query[name] else { return defaultSize }
-        guard let size = Int(text), size >= 1 else {
+        guard let size = digits(text), size >= 1 else {
             throw APIError.badRequest(code: "InvalidPageSize", "\(name) must be a positive integer.", target: name)
         }
         return min(size, maximum)
@@ -29,11 +29,28 @@ public enum Paging {
     /// same as ``maximumSkip`` (an empty page), so arithmetic on a skip can never overflow.
     public static func skip(_ request: APIRequest) throws -> Int {
         guard let text = request.query["skip"] else { return 0 }
-        guard let skip = Int(text), skip >= 0 else {
-            if text.allSatisfy(\.isNumber), !text.isEmpty { return maximumSkip }
+        guard let skip = digits(text) else {
             throw APIError.badRequest(code: "InvalidSkip", "skip must be a non-negative integer.", target: "skip")
         }
         return min(skip, maximumSkip)
+    }
+
+    /// An integer query parameter that must lie in `range`: `nil` when absent, 400 with `code` naming it when it is
+    /// not an integer of ASCII digits or lies outside the range (a huge value is out of range, not ignored).
+    public static func integer(_ request: APIRequest, _ name: String, in range: ClosedRange<Int>, code: String) throws -> Int? {
+        guard let text = request.query[name] else { return nil }
+        guard let value = digits(text), range.contains(value) else {
+            throw APIError.badRequest(
+                code: code, "\(name) must be an integer between \(range.lowerBound) and \(range.upperBound).", target: name)
+        }
+        return value
+    }
+
+    /// A non-negative integer written in ASCII digits only (no sign, no other script's digits); one too large for
+    /// `Int` saturates at `Int.max`, so it reads as out of any range rather than as absent.
+    static func digits(_ text: String) -> Int? {
+        guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+        return Int(text) ?? Int.max
     }
 
     /// Far beyond any list a skip applies to (participants, read receipts), and far from `Int.max`.

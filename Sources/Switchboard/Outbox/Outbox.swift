@@ -37,7 +37,8 @@ public enum Outbox {
     }
 
     static let itemColumns = [
-        "id", "resource_id", "kind", "target", "delivery_id", "attempts", "max_attempts", "created_at", "expires_at", "payload", "snapshot",
+        "id", "resource_id", "kind", "target", "delivery_id", "attempts", "started", "max_attempts", "created_at", "expires_at", "payload",
+        "snapshot",
     ]
 
     /// Leases up to `limit` due rows to `owner` until `now + lease`. On PostgreSQL rows another node holds are
@@ -97,6 +98,16 @@ public enum Outbox {
                     .where("id", .in, items.map(\.id)).where("lease_owner", .equal, owner)
                     .where("state", .equal, OutboxState.pending.rawValue)
                     .returning("id").all(decodingColumn: "id", as: Int64.self))
+        }
+    }
+
+    /// Notes that `owner` is about to deliver `items`, before anything is sent: if the node dies before it records
+    /// the outcome, the next delivery knows the receiver may already have seen them.
+    public static func markStarted(_ items: [OutboxItem], owner: String, in database: any Database) async throws {
+        guard !items.isEmpty else { return }
+        try await database.transaction { db in
+            try await db.update("outbox").set("started", to: SQLRaw("started + 1"))
+                .where("id", .in, items.map(\.id)).where("lease_owner", .equal, owner).run()
         }
     }
 
@@ -233,6 +244,7 @@ public enum Outbox {
             target: try row.decode(column: "target", as: String.self),
             deliveryID: try row.decode(column: "delivery_id", as: String.self),
             attempts: try row.decode(column: "attempts", as: Int.self),
+            started: try row.decode(column: "started", as: Int.self),
             maxAttempts: try row.decode(column: "max_attempts", as: Int.self),
             createdAt: Timestamp(milliseconds: try row.decode(column: "created_at", as: Int64.self)),
             expiresAt: Timestamp(milliseconds: try row.decode(column: "expires_at", as: Int64.self)),

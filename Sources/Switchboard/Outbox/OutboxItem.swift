@@ -43,8 +43,10 @@ public struct OutboxItem: Sendable {
     public let kind: String
     public let target: String
     public let deliveryID: String
-    /// Attempts made so far.
+    /// Attempts made so far, with their outcome recorded.
     public let attempts: Int
+    /// Deliveries begun so far, counting one a crash interrupted before its outcome was recorded.
+    public let started: Int
     public let maxAttempts: Int
     public let createdAt: Timestamp
     public let expiresAt: Timestamp
@@ -57,6 +59,10 @@ public struct OutboxItem: Sendable {
     let sealedSnapshot: Data?
 
     public var lane: OutboxLane { OutboxLane(resourceID: resourceID, kind: kind, target: target) }
+
+    /// How many times the receiver may have seen it before (Event Grid's `aeg-delivery-count`): recorded attempts,
+    /// or begun deliveries when a crash cut one short after it was sent.
+    public var previousAttempts: Int { max(attempts, started) }
 
     /// The row with its payload and snapshot opened; throws when they cannot be opened with the resource's key.
     func opened(with crypto: ResourceCrypto) throws -> OutboxItem {

@@ -127,6 +127,12 @@ enum OutboxSchema {
         try await db.create(index: "outbox_subject").on("outbox").column("resource_id").column("subject_index").run()
     }
 
-    static let migrations = [v1, v3, v4]
+    /// Deliveries begun, so that one a crash cut short still counts towards the next delivery's count.
+    static let v5 = Migration(13, "outbox deliveries begun") { db, _ in
+        try await db.alter(table: "outbox").column("started", type: .int, .notNull, .default(0)).run()
+        try await db.update("outbox").set("started", to: SQLColumn("attempts")).run()
+    }
+
+    static let migrations = [v1, v3, v4, v5]
     static let tables = ["outbox_attempts", "outbox"]
 }

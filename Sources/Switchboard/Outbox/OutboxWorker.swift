@@ -219,6 +219,13 @@ public struct OutboxWorker: Service {
             }
         }
         if !live.isEmpty {
+            do {
+                try await Outbox.markStarted(live, owner: owner, in: store)
+            } catch {
+                // Nothing is sent that could not be counted; the rows come back when their lease runs out.
+                logger.error("marking outbox deliveries failed", metadata: ["error": "\(DatabaseErrorDescription.describe(error))"])
+                return []
+            }
             let began = ContinuousClock.now
             var results = await handler.deliver(live, resource: resource)
             let elapsed = ContinuousClock.now - began

@@ -299,12 +299,7 @@ public struct PolicyAPI: Sendable {
     }
 
     @Sendable func summary(_ request: APIRequest) async throws -> Response {
-        let days = try request.query["days"].map { text throws(PolicyError) in
-            guard let days = Int(text), text.allSatisfy(\.isASCIIDigit) else {
-                throw .invalid("days must be an integer between 1 and 90.", target: "days")
-            }
-            return days
-        }
+        let days = try Paging.integer(request, "days", in: 1...90, code: "InvalidRequest")
         return try JSONBody.response(try await policy.summary(days: days ?? 30, in: request.resource))
     }
 
