@@ -139,6 +139,22 @@ def test_programs_consents_and_opt_outs_are_listed_paged_and_exported(server):
     dry = server.cli("policy", "evaluate", "shop", "--channel", "sms", "--from", "+18005550201", "--to", BOB, "--json")
     assert dry[0]["code"] == "ConsentRequired"
 
+    # Every policy command speaks JSON for scripts, over the same service as the API.
+    put = server.cli("policy", "program", "put", "shop", "cli", "--name", "Contoso CLI", "--purpose", "promotional",
+                     "--sender", "ContosoCLI", "--json")
+    assert put["purpose"] == "promotional" and put["senders"] == ["ContosoCLI"]
+    assert server.cli("policy", "program", "show", "shop", "cli", "--json")["name"] == "Contoso CLI"
+    assert api(cs, "GET", "/messaging/programs/cli").json()["senders"] == ["ContosoCLI"]
+    recorded = server.cli("policy", "consent", "record", "shop", "--recipient", BOB, "--channel", "sms", "--program", "cli",
+                          "--kind", "written", "--medium", "paper", "--json")
+    assert recorded["state"] == "active" and recorded["history"][0]["evidence"]["medium"] == "paper"
+    optout = server.cli("policy", "optout", "add", "shop", "--recipient", BOB, "--source", "support", "--json")
+    assert optout["source"] == "support" and optout.get("programId") is None
+    assert evaluate(cs, "ContosoCLI", [BOB])[BOB]["code"] == "RecipientOptedOut"
+    assert {c["programId"] for c in server.cli("policy", "consent", "export", "shop", "--json")} == {"p0", "cli"}
+    assert server.cli("policy", "program", "delete", "shop", "cli", "--json") == {"id": "cli", "deleted": True}
+    assert api(cs, "GET", "/messaging/programs/cli").status_code == 404
+
 
 def test_bad_input_gets_acs_shaped_errors_and_other_keys_get_nothing(server):
     cs = enforcing_resource(server)

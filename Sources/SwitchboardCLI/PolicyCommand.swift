@@ -90,7 +90,17 @@ struct PolicyCommand: AsyncParsableCommand {
 
             func run() async throws {
                 try await PolicyCommand.withPolicy(options, resource: resource) { policy, handle, _ in
-                    PolicyCommand.emit(try await policy.program(id, in: handle), json: true) { "" }
+                    let program = try await policy.program(id, in: handle)
+                    PolicyCommand.emit(program, json: json) {
+                        [
+                            "\(program.id): \(program.name) (\(program.purpose.rawValue), \(program.category.rawValue))",
+                            "  senders       \(program.senders.isEmpty ? "(none)" : program.senders.joined(separator: ", "))",
+                            "  double opt-in \(program.doubleOptIn ? "yes" : "no"), age-gated \(program.ageGated ? "yes" : "no")",
+                            program.description.map { "  description   \($0)" }, program.frequency.map { "  frequency     \($0)" },
+                            program.fees.map { "  fees          \($0)" }, program.helpText.map { "  help          \($0)" },
+                            program.thirdParty.map { "  third party   \($0)" },
+                        ].compactMap { $0 }.joined(separator: "\n")
+                    }
                 }
             }
         }
@@ -99,12 +109,19 @@ struct PolicyCommand: AsyncParsableCommand {
             static let configuration = CommandConfiguration(abstract: "Delete a program; its senders return to the default program.")
             @Argument(help: "Resource name.") var resource: String
             @Argument(help: "Program id.") var id: String
+            @Flag(help: "Print JSON.") var json = false
             @OptionGroup var options: SwitchboardOptions
 
             func run() async throws {
                 try await PolicyCommand.withPolicy(options, resource: resource) { policy, handle, _ in
                     try await policy.deleteProgram(id, in: handle)
-                    print("Deleted the program '\(id)'; its consent records stay in the ledger.")
+                    struct Deleted: Encodable {
+                        let id: String
+                        let deleted: Bool
+                    }
+                    PolicyCommand.emit(Deleted(id: id, deleted: true), json: json) {
+                        "Deleted the program '\(id)'; its consent records stay in the ledger."
+                    }
                 }
             }
         }
@@ -189,9 +206,11 @@ struct PolicyCommand: AsyncParsableCommand {
             static let configuration = CommandConfiguration(abstract: "Export the whole ledger for auditors (CSV or JSON) to standard output.")
             @Argument(help: "Resource name.") var resource: String
             @Option(help: "csv or json.") var format = "csv"
+            @Flag(help: "Print JSON (the same as --format json).") var json = false
             @OptionGroup var options: SwitchboardOptions
 
             func run() async throws {
+                let format = json ? "json" : self.format
                 guard format == "csv" || format == "json" else { throw CommandSupport.fail("--format must be csv or json") }
                 try await PolicyCommand.withPolicy(options, resource: resource) { policy, handle, _ in
                     let consents = try await PolicyCommand.all { after in
