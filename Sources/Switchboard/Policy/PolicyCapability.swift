@@ -117,13 +117,7 @@ struct PolicyPersonalData: PersonalDataContributor {
 
     func export(_ subject: SubjectIdentifier, in tx: Transaction) async throws -> AnyEncodable? {
         let rows = try await consentRows(subject, in: tx)
-        let history = try await PolicyStore.history(of: rows.map(\.id), resource: tx.resource, in: tx.db)
-        let consents = rows.map { row in
-            Consent(
-                id: row.id, recipient: row.recipient, channel: row.channel, programId: row.programID, kind: row.kind, state: row.state,
-                thirdParty: row.thirdParty, ageVerified: row.ageVerified, createdOn: row.createdAt.date, lastChangedOn: row.updatedAt.date,
-                history: history[row.id] ?? [])
-        }
+        let consents = try await PolicyStore.consentsWithHistory(rows, resource: tx.resource, in: tx.db)
         var optOuts: [OptOut] = []
         var decisions: [Decision] = []
         if subject.indexKind != .communicationUser {

@@ -240,13 +240,7 @@ public struct PolicyService: Sendable {
     }
 
     func withHistory(_ rows: [PolicyStore.ConsentRow], in resource: ResourceHandle) async throws -> [Consent] {
-        let history = try await resource.store.read { db in try await PolicyStore.history(of: rows.map(\.id), resource: resource, in: db) }
-        return rows.map { row in
-            Consent(
-                id: row.id, recipient: row.recipient, channel: row.channel, programId: row.programID, kind: row.kind, state: row.state,
-                thirdParty: row.thirdParty, ageVerified: row.ageVerified, createdOn: row.createdAt.date, lastChangedOn: row.updatedAt.date,
-                history: history[row.id] ?? [])
-        }
+        try await resource.store.read { db in try await PolicyStore.consentsWithHistory(rows, resource: resource, in: db) }
     }
 
     // MARK: Opt-outs

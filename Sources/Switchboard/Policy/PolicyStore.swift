@@ -225,6 +225,17 @@ enum PolicyStore {
             ).run()
     }
 
+    /// Consents as listed and exported: each row with its history, in the caller's connection.
+    static func consentsWithHistory(_ rows: [ConsentRow], resource: ResourceHandle, in db: any SQLDatabase) async throws -> [Consent] {
+        let history = try await history(of: rows.map(\.id), resource: resource, in: db)
+        return rows.map { row in
+            Consent(
+                id: row.id, recipient: row.recipient, channel: row.channel, programId: row.programID, kind: row.kind, state: row.state,
+                thirdParty: row.thirdParty, ageVerified: row.ageVerified, createdOn: row.createdAt.date, lastChangedOn: row.updatedAt.date,
+                history: history[row.id] ?? [])
+        }
+    }
+
     static func history(of consents: [String], resource: ResourceHandle, in db: any SQLDatabase) async throws -> [String: [Consent.Entry]] {
         guard !consents.isEmpty else { return [:] }
         let rows = try await db.select().columns("consent_id", "seq", "action", "at", "kind", "medium", "captured_at", "source", "evidence")
