@@ -38,6 +38,9 @@ class Receiver:
                 self.end_headers()
 
             def do_POST(self):
+                # When the request arrived: a slow answer is recorded after its delay, so the order of arrival
+                # can differ from the order of `deliveries` (a request cut off by a crash ends after its retry).
+                arrived = time.monotonic()
                 length = int(self.headers.get("Content-Length", "0"))
                 raw = self.rfile.read(length)
                 body = json.loads(raw) if raw else None
@@ -55,7 +58,7 @@ class Receiver:
                 status, delay = step[0], step[1]
                 if len(step) > 2 and step[2] == "stall":
                     with receiver.lock:
-                        receiver.deliveries.append({"path": self.path, "headers": dict(self.headers), "body": body, "raw": raw, "status": 0, "at": time.time()})
+                        receiver.deliveries.append({"path": self.path, "headers": dict(self.headers), "body": body, "raw": raw, "status": 0, "at": time.time(), "arrived": arrived})
                     try:
                         self.send_response(status)
                         self.send_header("Content-Length", "64")
@@ -69,7 +72,7 @@ class Receiver:
                 if delay:
                     time.sleep(delay)
                 with receiver.lock:
-                    receiver.deliveries.append({"path": self.path, "headers": dict(self.headers), "body": body, "raw": raw, "status": status, "at": time.time()})
+                    receiver.deliveries.append({"path": self.path, "headers": dict(self.headers), "body": body, "raw": raw, "status": status, "at": time.time(), "arrived": arrived})
                 self.reply(status, b"")
 
             def reply(self, status, payload):

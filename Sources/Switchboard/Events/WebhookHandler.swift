@@ -110,12 +110,13 @@ public struct WebhookHandler: OutboxHandler {
             }
             body.append(UInt8(ascii: "]"))
         }
-        let first = items[sendable[0].0]
+        // A batch that holds an event the receiver may have seen says so, whatever its other events.
+        let deliveryCount = sendable.map { items[$0.0].previousAttempts }.max() ?? 0
         var headers = [
             ("Content-Type", contentType),
             ("aeg-event-type", "Notification"),
             ("aeg-subscription-name", subscription.name.uppercased()),
-            ("aeg-delivery-count", String(first.previousAttempts)),
+            ("aeg-delivery-count", String(deliveryCount)),
             ("aeg-metadata-version", "1"),
             ("aeg-data-version", "1.0"),
             ("X-Switchboard-Signature", WebhookClient.signature(secret: subscription.signingSecret, body: body, at: clock.now.date)),
