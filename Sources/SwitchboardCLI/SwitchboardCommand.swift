@@ -8,7 +8,9 @@ public struct SwitchboardCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "switchboard",
         abstract: "A self-hostable communications platform that speaks the Azure Communication Services protocol.",
-        subcommands: [ServeCommand.self, ResourceCommand.self, EventsCommand.self, PolicyCommand.self, MigrateCommand.self],
+        subcommands: [
+            ServeCommand.self, ResourceCommand.self, EventsCommand.self, PolicyCommand.self, NumbersCommand.self, MigrateCommand.self,
+        ],
         defaultSubcommand: ServeCommand.self)
 
     public init() {}

@@ -64,6 +64,7 @@ public enum Capabilities {
         ChatCapability.self,
         EventsCapability.self,
         PolicyCapability.self,
+        NumbersCapability.self,
     ]
 
     /// Every capability's event projections.

@@ -151,6 +151,7 @@ public struct Directory: Sendable {
         try await write { db in
             let text = id.uuidString.lowercased()
             try await db.delete(from: "resources").where("id", .equal, text).run()
+            try await NumberInventory.releaseAll(of: text, in: db)
             try await db.insert(into: "deleted_resources").columns("id", "deleted_at")
                 .values(SQLBind(text), SQLBind(now.milliseconds))
                 .ignoringConflicts(with: ["id"]).run()

@@ -47,5 +47,27 @@ enum DirectorySchema {
                     .column("deleted_at", type: .bigint, .notNull)
                     .run()
             },
+            Migration(4, "phone number inventory") { db, _ in
+                // Every phone number a resource holds or may be handed, deployment-wide, so that a number belongs to
+                // one resource at a time whatever geography the resource lives in. An operator's numbers (held at a
+                // carrier) stay here when released; a sandbox number has a row only while a resource holds it or a
+                // search or reservation has set it aside. The numbers are the operator's own, not personal data.
+                try await db.create(table: "phone_number_inventory")
+                    .column("number", type: .text, .primaryKey(autoIncrement: false), .notNull)
+                    .column("country", type: .text, .notNull)
+                    .column("type", type: .text, .notNull)
+                    .column("source", type: .text, .notNull)
+                    .column("carrier", type: .text)
+                    .column("resource_id", type: .text)
+                    .column("hold_key", type: .text)
+                    .column("hold_resource", type: .text)
+                    .column("held_until", type: .bigint)
+                    .column("added_at", type: .bigint, .notNull)
+                    .run()
+                try await db.create(index: "phone_number_inventory_offer").on("phone_number_inventory")
+                    .column("country").column("type").column("source").run()
+                try await db.create(index: "phone_number_inventory_holder").on("phone_number_inventory").column("resource_id").run()
+                try await db.create(index: "phone_number_inventory_hold").on("phone_number_inventory").column("hold_key").run()
+            },
         ])
 }

@@ -29,6 +29,9 @@ public struct QueryParameters: Sendable, Equatable, ExpressibleByDictionaryLiter
 
     public subscript(name: String) -> String? { values[name] }
 
+    /// The names present, sorted (links that carry a request's query on keep a stable order).
+    public var names: [String] { values.keys.sorted() }
+
     /// `%XX` is decoded; text that does not decode is kept as sent. A `+` stays a `+` (the SDKs encode spaces as
     /// `%20`, and a date's `+00:00` offset sent unencoded must survive).
     static func decode(_ text: Substring) -> String {
