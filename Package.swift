@@ -37,6 +37,7 @@ let package = Package(
         .target(
             name: "Switchboard",
             dependencies: [
+                "SMPP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -5,6 +5,7 @@ The channel issues prove the same refusals again through the official SDKs."""
 import csv
 import io
 import urllib.parse
+import uuid
 
 from azure.communication.identity import CommunicationIdentityClient
 
@@ -22,7 +23,29 @@ def api(connection_string, method, path, body=None):
     return signed_request(connection_string, method, path, body, api_version=VERSION)
 
 
+def own(cs, senders):
+    """Makes the resource the owner of its senders, as it must be before a program may list them: phone numbers are
+    reserved and bought through the Phone Numbers API, alphanumeric ids registered."""
+    for sender in senders:
+        if not sender.startswith("+"):
+            response = signed_request(cs, "PUT", f"/sms/alphanumericSenders/{sender}", {"countries": ["GB"]}, api_version=VERSION)
+            assert response.status_code in (200, 201), response.text
+            continue
+        if signed_request(cs, "GET", f"/phoneNumbers/%2B{sender[1:]}", api_version="2025-06-01").status_code == 200:
+            continue
+        reservation = str(uuid.uuid4())
+        wanted = {"countryCode": "US", "phoneNumberType": "tollFree", "assignmentType": "application",
+                  "capabilities": {"calling": "none", "sms": "inbound+outbound"}}
+        reserved = signed_request(cs, "PATCH", f"/availablePhoneNumbers/reservations/{reservation}",
+                                  {"phoneNumbers": {sender[1:]: wanted}}, api_version="2025-06-01")
+        assert reserved.status_code == 201, reserved.text
+        bought = signed_request(cs, "POST", f"/availablePhoneNumbers/reservations/{reservation}/:purchase",
+                                {"agreeToNotResell": False}, api_version="2025-06-01")
+        assert bought.status_code == 202, bought.text
+
+
 def program(cs, program_id, **fields):
+    own(cs, fields.get("senders", []))
     body = {"name": f"Contoso {program_id}", "description": f"Contoso {program_id} messages", "frequency": "Up to 4 msgs/month",
             "fees": "Msg & data rates may apply", "helpText": "Reply HELP or call +18005550199", **fields}
     response = api(cs, "PUT", f"/messaging/programs/{program_id}", body)
@@ -140,6 +163,7 @@ def test_programs_consents_and_opt_outs_are_listed_paged_and_exported(server):
     assert dry[0]["code"] == "ConsentRequired"
 
     # Every policy command speaks JSON for scripts, over the same service as the API.
+    own(cs, ["ContosoCLI"])
     put = server.cli("policy", "program", "put", "shop", "cli", "--name", "Contoso CLI", "--purpose", "promotional",
                      "--sender", "ContosoCLI", "--json")
     assert put["purpose"] == "promotional" and put["senders"] == ["ContosoCLI"]
@@ -192,7 +216,10 @@ def test_bad_input_gets_acs_shaped_errors_and_other_keys_get_nothing(server):
     forged = signed_request(cs, "GET", "/messaging/programs/a", api_version=VERSION, key=other.split("accesskey=")[1])
     assert forged.status_code == 401
     assert api(other, "GET", "/messaging/programs/a").status_code == 404
-    assert api(other, "PUT", "/messaging/programs/a", {"name": "mine", "senders": [PROMO]}).status_code == 201
+    # A number belongs to one resource at a time: the other cannot claim this one's sender, only one of its own.
+    assert api(other, "PUT", "/messaging/programs/a", {"name": "mine", "senders": [PROMO]}).json()["error"]["code"] == "SenderNotOwned"
+    own(other, [NEWS])
+    assert api(other, "PUT", "/messaging/programs/a", {"name": "mine", "senders": [NEWS]}).status_code == 201
 
 
 def test_the_ledger_survives_an_identity_deletion_in_minimal_form(server):

@@ -48,7 +48,7 @@ public struct ConfigurationResolver {
     static let fileKeys: [String: FileValue] = [
         "host": .text, "port": .number, "publicUrl": .text, "tlsCertificate": .text, "tlsKey": .text, "insecureHttp": .bool,
         "directory": .text, "stores": .stores, "masterKeyFile": .text, "logLevel": .text, "createDevResource": .bool,
-        "chatSendRate": .text, "webhookRetryDelays": .text, "webhookTimeout": .text, "webhookDenyPrivateNetworks": .bool,
+        "chatSendRate": .text, "webhookRetryDelays": .text, "webhookTimeout": .text, "smsSandboxDelay": .text, "webhookDenyPrivateNetworks": .bool,
     ]
 
     /// Refuses a file with keys Switchboard does not know (a typo would otherwise be ignored silently, e.g. leave a
@@ -182,6 +182,9 @@ public struct ConfigurationResolver {
         configuration.chat.limits = chatLimits
         configuration.events.retrySchedule = schedule
         configuration.events.timeout = timeout
+        if let text = string(options.smsSandboxDelay, env: "SWITCHBOARD_SMS_SANDBOX_DELAY", key: "smsSandboxDelay") {
+            configuration.sms.sandboxReceiptDelay = try Self.duration(text, name: "SMS sandbox delay")
+        }
         configuration.events.addresses = WebhookAddressPolicy(
             denyPrivateNetworks: bool(
                 options.webhookDenyPrivateNetworks, env: "SWITCHBOARD_WEBHOOK_DENY_PRIVATE_NETWORKS", key: "webhookDenyPrivateNetworks"))

@@ -9,7 +9,8 @@ public struct SwitchboardCommand: AsyncParsableCommand {
         commandName: "switchboard",
         abstract: "A self-hostable communications platform that speaks the Azure Communication Services protocol.",
         subcommands: [
-            ServeCommand.self, ResourceCommand.self, EventsCommand.self, PolicyCommand.self, NumbersCommand.self, MigrateCommand.self,
+            ServeCommand.self, ResourceCommand.self, EventsCommand.self, PolicyCommand.self, NumbersCommand.self, SandboxCommand.self,
+            MigrateCommand.self,
         ],
         defaultSubcommand: ServeCommand.self)
 

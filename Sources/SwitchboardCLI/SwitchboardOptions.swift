@@ -54,6 +54,11 @@ public struct SwitchboardOptions: ParsableArguments, Sendable {
     )
     var webhookRetryDelays: String?
 
+    @Option(
+        name: .long,
+        help: "How long after accepting an SMS the sandbox carrier reports it delivered, e.g. 1s (default 1s; env SWITCHBOARD_SMS_SANDBOX_DELAY).")
+    var smsSandboxDelay: String?
+
     @Option(name: .long, help: "How long a webhook endpoint has to answer, e.g. 30s (default 30s; env SWITCHBOARD_WEBHOOK_TIMEOUT).")
     var webhookTimeout: String?
 

@@ -42,6 +42,8 @@ public struct ServerConfiguration: Sendable {
     public var chat = ChatConfiguration()
     /// Events: how webhooks are called and retried.
     public var events = EventsConfiguration()
+    /// SMS: the sandbox carrier's pace and the default wait for receipts.
+    public var sms = SMSConfiguration()
 
     public init(
         dataDirectory: URL, host: String = "127.0.0.1", port: Int = 8443, tls: TLSMode = .development,

@@ -65,6 +65,7 @@ public enum Capabilities {
         EventsCapability.self,
         PolicyCapability.self,
         NumbersCapability.self,
+        SMSCapability.self,
     ]
 
     /// Every capability's event projections.

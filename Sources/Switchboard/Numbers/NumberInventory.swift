@@ -196,8 +196,14 @@ public struct NumberInventory: Sendable {
             existing[entry.phoneNumber] = entry.resourceID == nil && (until.map { $0 < now.milliseconds } ?? true || heldByThis)
         }
         let operatorOnly = try await hasOperatorNumbers(country: country, type: type, in: db)
-        // A number without a row is free only where the sandbox offers numbers.
-        let unavailable = numbers.filter { number in existing[number].map { !$0 } ?? operatorOnly }
+        // A number without a row is free only where the sandbox offers numbers, and only if it is one of that country
+        // and type in the numbering plan (a developer may pick one the sandbox did not offer).
+        let unavailable = numbers.filter { number in
+            if let free = existing[number] { return !free }
+            guard !operatorOnly, let described = SandboxCatalog.describe(number) else { return true }
+            // NANP toll-free numbers are shared by every country of the plan.
+            return described.type != type || (type != .tollFree && described.country != country.uppercased())
+        }
         guard unavailable.isEmpty else { return unavailable }
         for number in numbers {
             if existing[number] != nil {

@@ -30,7 +30,7 @@ public enum Outbox {
                 SQLBind(resource.storageID), SQLBind(item.kind), SQLBind(item.target), SQLBind(item.deliveryID),
                 SQLBind(item.subjectIndex ?? item.subject.map(resource.crypto.subjectIndex)), SQLBind(item.correlation?.scope),
                 SQLBind(item.correlation?.item), SQLBind(OutboxState.pending.rawValue), SQLBind(0), SQLBind(item.maxAttempts),
-                SQLBind(now.milliseconds), SQLBind(now.milliseconds), SQLBind(item.expiresAt.milliseconds),
+                SQLBind(max(now, item.notBefore ?? now).milliseconds), SQLBind(now.milliseconds), SQLBind(item.expiresAt.milliseconds),
                 SQLBind(try item.payload.map { try resource.crypto.seal(data: $0, field: payloadField) }))
         }
         try await insert.run()

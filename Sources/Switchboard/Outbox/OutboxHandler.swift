@@ -94,4 +94,8 @@ public struct DeadLetterPolicy: Sendable {
     /// Kept a week with what they would have sent, for listing and redelivery (webhooks, as Event Grid's dead-letter
     /// destinations).
     public static let keepForAWeek = DeadLetterPolicy(retention: .seconds(7 * 86_400), keepsSnapshot: true)
+
+    /// Kept a day without their content, for listing only (carriers: a message's body must not outlive its delivery,
+    /// and what becomes of the message is told by its own status and report).
+    public static let withoutContent = DeadLetterPolicy(retention: .seconds(86_400), keepsSnapshot: false)
 }

@@ -17,12 +17,14 @@ public struct NewOutboxItem: Sendable {
     public var payload: Data?
     public var maxAttempts: Int
     public var expiresAt: Timestamp
+    /// When it is first due, if later than now (a carrier's receipt that comes after a delay, a timeout).
+    public var notBefore: Timestamp?
     /// The subject's blind index as stored elsewhere (a logged event's), when the subject itself is not known.
     var subjectIndex: Data?
 
     public init(
         kind: String, target: String, deliveryID: String, subject: SubjectIdentifier? = nil, correlation: Correlation? = nil,
-        payload: Data? = nil, maxAttempts: Int, expiresAt: Timestamp
+        payload: Data? = nil, maxAttempts: Int, expiresAt: Timestamp, notBefore: Timestamp? = nil
     ) {
         self.kind = kind
         self.target = target
@@ -32,6 +34,7 @@ public struct NewOutboxItem: Sendable {
         self.payload = payload
         self.maxAttempts = maxAttempts
         self.expiresAt = expiresAt
+        self.notBefore = notBefore
     }
 }
 

@@ -4,10 +4,15 @@ import Foundation
 /// the messaging policy lists for it — the sender's identity, a brief description of the program, the notice that
 /// it is a recurring program, its frequency and fees, HELP and STOP instructions — and how to confirm.
 ///
-/// It is queued in the outbox as a row of kind ``kind`` with the channel as target; the channel's handler sends it.
+/// It is queued in the outbox as a row of kind ``kind(for:)`` with the channel as target; the channel's handler sends it.
 /// Until that channel is configured, the row waits.
 public struct ConsentConfirmation: Sendable, Codable, Equatable {
+    /// The prefix of the kinds of confirmation rows: each channel's handler takes its own,
+    /// ``kind(for:)`` (`messaging.confirmation.sms`).
     public static let kind = "messaging.confirmation"
+
+    /// The outbox kind of the confirmations of `channel`.
+    public static func kind(for channel: MessagingChannel) -> String { "\(kind).\(channel.rawValue)" }
 
     public let consentId: String
     public let channel: MessagingChannel

@@ -129,7 +129,14 @@ enum PolicySchema {
             .column("recipient_index").run()
     }
 
-    static let migrations = [v1]
+    /// Confirmations are queued per channel (`messaging.confirmation.sms`), so each channel's handler takes only
+    /// its own; rows queued before wait under the new kind.
+    static let v2 = Migration(16, "confirmation kinds per channel") { db, _ in
+        try await db.update("outbox").set("kind", to: SQLRaw("'messaging.confirmation.' || target"))
+            .where("kind", .equal, "messaging.confirmation").run()
+    }
+
+    static let migrations = [v1, v2]
     static let tables = [
         "messaging_settings", "messaging_programs", "messaging_senders", "messaging_consents", "messaging_consent_history",
         "messaging_optouts", "messaging_conversations", "messaging_content_rules", "messaging_decisions",

@@ -159,7 +159,8 @@ public struct PolicyService: Sendable {
                 try await Outbox.enqueue(
                     [
                         NewOutboxItem(
-                            kind: ConsentConfirmation.kind, target: request.channel.rawValue, deliveryID: "\(id):\(tx.now.milliseconds)",
+                            kind: ConsentConfirmation.kind(for: request.channel), target: request.channel.rawValue,
+                            deliveryID: "\(id):\(tx.now.milliseconds)",
                             subject: MessagingAddress.subject(of: recipient), correlation: correlation,
                             payload: try JSONBody.encoder.encode(confirmation), maxAttempts: 10, expiresAt: tx.now.adding(seconds: 7 * 86_400))
                     ], in: tx)
@@ -294,9 +295,10 @@ public struct PolicyService: Sendable {
 
     /// The recipient wrote START (or another resume keyword) to `sender`: renews their consent to the sender's
     /// program on the channel — written, by keyword — as a ledger entry.
-    public func resume(recipient: String, channel: MessagingChannel, sender: String, keyword: String, in resource: ResourceHandle, serverURL: String)
-        async throws -> Consent
-    {
+    public func resume(
+        recipient: String, channel: MessagingChannel, sender: String, keyword: String, medium: String = "keyword", in resource: ResourceHandle,
+        serverURL: String
+    ) async throws -> Consent {
         let from = try MessagingSender.parse(sender, channel: channel, target: "sender")
         let program = try await resource.store.read { db in
             try await PolicyStore.programID(ofSender: from, resource: resource, in: db)
@@ -304,8 +306,25 @@ public struct PolicyService: Sendable {
         return try await recordConsent(
             ConsentRequest(
                 recipient: recipient, channel: channel, programID: program ?? MessagingProgram.defaultID, kind: .written,
-                evidence: Consent.Evidence(medium: "keyword", callToAction: keyword)),
+                evidence: Consent.Evidence(medium: medium, callToAction: keyword)),
             in: resource, serverURL: serverURL)
+    }
+
+    /// Whether an opt-out keeps `sender`'s program from sending to `recipient` on `channel`: the gate's own rule (an
+    /// opt-out stands until consent is granted after it).
+    public func isOptedOut(recipient: String, channel: MessagingChannel, sender: String, in resource: ResourceHandle) async throws -> Bool {
+        let recipient = try MessagingAddress.recipient(recipient, channel: channel, target: "to")
+        let from = try MessagingSender.parse(sender, channel: channel, target: "from")
+        return try await resource.store.read { db in
+            let program = try await PolicyStore.programID(ofSender: from, resource: resource, in: db) ?? MessagingProgram.defaultID
+            let index = resource.crypto.blindIndex(recipient, kind: channel.recipientKind)
+            guard
+                let (_, at) = try await PolicyStore.latestOptOut(
+                    recipientIndex: index, channel: channel, program: program, resource: resource, in: db)
+            else { return false }
+            let consent = try await PolicyStore.consent(recipientIndex: index, channel: channel, program: program, resource: resource, in: db)
+            return consent.map { $0.grantedAt <= at } ?? true
+        }
     }
 
     public func optOuts(recipient: String?, after: String?, limit: Int, in resource: ResourceHandle) async throws -> [OptOut] {

@@ -1,0 +1,149 @@
+import Foundation
+
+/// Submits queued messages to their carrier (`sms.submit`, one lane per carrier). A message is submitted twice only
+/// when the node dies between the carrier's acceptance and the commit of its ids; throttling and a carrier out of
+/// reach are retried, a refusal ends the message as failed.
+struct SMSSubmitHandler: OutboxHandler {
+    let service: SMSService
+
+    var kind: String { SMSService.submitKind }
+    /// Carriers throttle for seconds, not hours: retry soon, and keep at it until the message's report deadline.
+    var retrySchedule: RetrySchedule { RetrySchedule(delays: [.seconds(1), .seconds(2), .seconds(5), .seconds(10), .seconds(30), .seconds(60)]) }
+    var deadLetters: DeadLetterPolicy { .withoutContent }
+
+    func batchLimit(target: String, resource: ResourceHandle) async -> Int {
+        service.carriers.carrier(named: target)?.window ?? 1
+    }
+
+    func deliver(_ items: [OutboxItem], resource: ResourceHandle) async -> [DeliveryResult] {
+        guard let carrier = service.carriers.carrier(named: items.first?.target ?? "") else {
+            return items.map { _ in DeliveryResult(.retry, error: "the carrier is not configured on this node") }
+        }
+        var submissions: [SMSSubmission] = []
+        var positions: [Int] = []
+        var results = items.map { _ in DeliveryResult(.drop, error: "the message's content was erased") }
+        for (index, item) in items.enumerated() {
+            guard let data = item.payload, let payload = try? JSONBody.decoder.decode(SMSService.SubmitPayload.self, from: data) else { continue }
+            submissions.append(
+                SMSSubmission(
+                    messageID: item.deliveryID, resource: resource, from: payload.from, to: payload.to, text: payload.text,
+                    segments: payload.segments, wantsReceipt: true))
+            positions.append(index)
+        }
+        let outcomes = await carrier.submit(submissions)
+        for (position, (submission, outcome)) in zip(positions, zip(submissions, outcomes)) {
+            do {
+                switch outcome {
+                case .accepted(let ids):
+                    try await service.submitted(submission.messageID, carrier: carrier.name, ids: ids, in: resource)
+                    results[position] = DeliveryResult(.delivered)
+                case .retry(let reason, let after):
+                    results[position] = DeliveryResult(.retry, error: reason, retryAfter: after)
+                case .failed(let reason):
+                    try await service.failed(submission.messageID, details: reason, in: resource)
+                    results[position] = DeliveryResult(.drop, error: reason)
+                }
+            } catch {
+                // The carrier accepted it but its ids could not be recorded: the row comes back and is submitted
+                // again (the one case of a double submission).
+                results[position] = DeliveryResult(.retry, error: "recording the carrier's answer failed")
+            }
+        }
+        return results
+    }
+
+    func snapshot(_ item: OutboxItem, resource: ResourceHandle) async -> Data? { nil }
+}
+
+/// Ends a message whose receipt did not come before its deadline (`sms.receiptTimeout`).
+struct SMSReceiptTimeoutHandler: OutboxHandler {
+    let service: SMSService
+
+    var kind: String { SMSService.timeoutKind }
+    var retrySchedule: RetrySchedule { RetrySchedule(delays: [.seconds(5), .seconds(30), .seconds(300)]) }
+    var deadLetters: DeadLetterPolicy { .withoutContent }
+
+    func batchLimit(target: String, resource: ResourceHandle) async -> Int { 100 }
+
+    func deliver(_ items: [OutboxItem], resource: ResourceHandle) async -> [DeliveryResult] {
+        var results: [DeliveryResult] = []
+        for item in items {
+            do {
+                try await service.expire(item.deliveryID, in: resource)
+                results.append(DeliveryResult(.delivered))
+            } catch {
+                results.append(DeliveryResult(.retry, error: "the message could not be ended"))
+            }
+        }
+        return results
+    }
+
+    func snapshot(_ item: OutboxItem, resource: ResourceHandle) async -> Data? { nil }
+}
+
+/// The sandbox carrier's receipts, due a short delay after it accepted a message (`sms.sandboxReceipt`).
+struct SandboxReceiptHandler: OutboxHandler {
+    let service: SMSService
+
+    var kind: String { SMSService.sandboxReceiptKind }
+    var retrySchedule: RetrySchedule { RetrySchedule(delays: [.seconds(1), .seconds(5), .seconds(30)]) }
+    var deadLetters: DeadLetterPolicy { .withoutContent }
+
+    func batchLimit(target: String, resource: ResourceHandle) async -> Int { 100 }
+
+    func deliver(_ items: [OutboxItem], resource: ResourceHandle) async -> [DeliveryResult] {
+        var results: [DeliveryResult] = []
+        for item in items {
+            guard let data = item.payload, let payload = try? JSONBody.decoder.decode(SandboxSMSCarrier.ReceiptPayload.self, from: data) else {
+                results.append(DeliveryResult(.drop))
+                continue
+            }
+            do {
+                let now = service.clock.now
+                for id in payload.ids {
+                    try await service.receipt(
+                        SMSReceipt(
+                            carrier: SandboxSMSCarrier.name, carrierMessageID: id, status: payload.delivered ? .delivered : .failed,
+                            details: payload.delivered ? nil : "UNDELIV: the sandbox handset is unreachable (its number ends in 0000).", at: now),
+                        in: resource)
+                }
+                results.append(DeliveryResult(.delivered))
+            } catch {
+                results.append(DeliveryResult(.retry, error: "the receipt could not be recorded"))
+            }
+        }
+        return results
+    }
+
+    func snapshot(_ item: OutboxItem, resource: ResourceHandle) async -> Data? { nil }
+}
+
+/// Sends the double opt-in confirmations the policy queues for SMS (`messaging.confirmation`, target `sms`).
+struct SMSConfirmationHandler: OutboxHandler {
+    let service: SMSService
+
+    var kind: String { ConsentConfirmation.kind(for: .sms) }
+    var retrySchedule: RetrySchedule { RetrySchedule(delays: [.seconds(5), .seconds(30), .seconds(300)]) }
+    var deadLetters: DeadLetterPolicy { .withoutContent }
+
+    func batchLimit(target: String, resource: ResourceHandle) async -> Int { 100 }
+
+    func deliver(_ items: [OutboxItem], resource: ResourceHandle) async -> [DeliveryResult] {
+        var results: [DeliveryResult] = []
+        for item in items {
+            guard let data = item.payload, let confirmation = try? JSONBody.decoder.decode(ConsentConfirmation.self, from: data) else {
+                results.append(DeliveryResult(.drop, error: "the confirmation's content was erased"))
+                continue
+            }
+            do {
+                try await service.sendReply(from: confirmation.from, to: confirmation.to, text: confirmation.text, in: resource)
+                results.append(DeliveryResult(.delivered))
+            } catch {
+                results.append(DeliveryResult(.retry, error: "the confirmation could not be queued"))
+            }
+        }
+        return results
+    }
+
+    func snapshot(_ item: OutboxItem, resource: ResourceHandle) async -> Data? { nil }
+}

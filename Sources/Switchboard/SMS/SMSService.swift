@@ -1,0 +1,281 @@
+import Foundation
+import SMPP
+import SQLKit
+
+/// One recipient's result of a send, as ACS answers it.
+public struct SMSSendResult: Sendable, Codable, Equatable {
+    public var to: String
+    public var messageId: String?
+    public var httpStatusCode: Int
+    public var repeatabilityResult: String?
+    public var successful: Bool
+    public var errorMessage: String?
+}
+
+/// SMS for a resource: sending through the policy gate and the outbox to a carrier, the carriers' receipts, inbound
+/// messages with their keywords, opt-out management and alphanumeric sender ids.
+public struct SMSService: Sendable {
+    let changes: Changes
+    let events: EventLog
+    let policy: PolicyService
+    let inventory: NumberInventory
+    let resources: ResourceRegistry
+    let carriers: SMSCarriers
+    let configuration: SMSConfiguration
+    let clock: any WallClock
+
+    /// ACS: 1–100 recipients per request, a message of at most 2,048 characters.
+    public static let recipientLimit = 1...100
+    public static let messageLimit = 2048
+    /// `deliveryReportTimeoutInSeconds` (api-version 2025-09-17).
+    public static let reportTimeoutRange = 60...43_200
+
+    /// The outbox kinds SMS queues.
+    static let submitKind = "sms.submit"
+    static let timeoutKind = "sms.receiptTimeout"
+    static let sandboxReceiptKind = "sms.sandboxReceipt"
+
+    public struct Recipient: Sendable {
+        public var to: String
+        public var repeatabilityRequestID: String?
+
+        public init(to: String, repeatabilityRequestID: String? = nil) {
+            self.to = to
+            self.repeatabilityRequestID = repeatabilityRequestID
+        }
+    }
+
+    public struct SendRequest: Sendable {
+        public var from: String
+        public var recipients: [Recipient]
+        public var message: String
+        public var deliveryReport: Bool
+        public var tag: String?
+        public var reportTimeoutSeconds: Int?
+
+        public init(
+            from: String, recipients: [Recipient], message: String, deliveryReport: Bool = false, tag: String? = nil,
+            reportTimeoutSeconds: Int? = nil
+        ) {
+            self.from = from
+            self.recipients = recipients
+            self.message = message
+            self.deliveryReport = deliveryReport
+            self.tag = tag
+            self.reportTimeoutSeconds = reportTimeoutSeconds
+        }
+    }
+
+    /// What a submission row carries to the carrier; sealed, and erased with the row once the carrier accepted it.
+    struct SubmitPayload: Codable, Sendable {
+        let from: String
+        let to: String
+        let text: String
+        let segments: Int
+    }
+
+    // MARK: Sending
+
+    /// Sends to every recipient the gate allows, each its own message; one result per recipient, in order.
+    public func send(_ request: SendRequest, in resource: ResourceHandle) async throws -> [SMSSendResult] {
+        guard Self.recipientLimit.contains(request.recipients.count) else {
+            throw SMSError.invalid("A message goes to between 1 and 100 recipients.", target: "smsRecipients")
+        }
+        guard !request.message.isEmpty else { throw SMSError.invalid("The message is empty.", target: "message") }
+        guard request.message.count <= Self.messageLimit else { throw SMSError.messageTooLong(limit: Self.messageLimit) }
+        guard let sender = MessagingSender(parsing: request.from), sender.channel == .sms else {
+            throw SMSError.invalid("from must be an E.164 phone number or an alphanumeric sender id.", target: "from")
+        }
+        if let seconds = request.reportTimeoutSeconds, !Self.reportTimeoutRange.contains(seconds) {
+            throw SMSError.invalid("deliveryReportTimeoutInSeconds must be between 60 and 43200.", target: "deliveryReportTimeoutInSeconds")
+        }
+        for recipient in request.recipients {
+            if let id = recipient.repeatabilityRequestID, id.isEmpty || id.count > 128 {
+                throw SMSError.invalid("repeatabilityRequestId must be 1-128 characters.", target: "repeatabilityRequestId")
+            }
+        }
+        let route = try await carriers.route(from: sender, in: resource)
+        let countries: Set<String>? =
+            sender.kind == .alphanumeric
+            ? try await resource.store.read { db in try await SMSStore.alphanumericSender(sender.value, resource: resource, in: db) }
+                .map { Set($0.countries) } : nil
+        let plan = SMSEncoding.plan(request.message)
+        let timeout = request.reportTimeoutSeconds.map { Duration.seconds($0) } ?? configuration.defaultReportTimeout
+        return try await changes.run(in: resource) { tx in
+            let repeated = try await SMSStore.repeated(request.recipients.compactMap(\.repeatabilityRequestID), resource: resource, in: tx.db)
+            var results = [SMSSendResult?](repeating: nil, count: request.recipients.count)
+            var pending: [(index: Int, number: String)] = []
+            // A request id seen earlier in the same request: that recipient is a replay of the earlier one.
+            var firstWithID: [String: Int] = [:]
+            var replays: [(index: Int, of: Int)] = []
+            for (index, recipient) in request.recipients.enumerated() {
+                if let id = recipient.repeatabilityRequestID {
+                    if var first = repeated[id] {
+                        // A replay: the first result, and nothing is sent again.
+                        first.repeatabilityResult = "rejected"
+                        results[index] = first
+                        continue
+                    }
+                    if let first = firstWithID[id] {
+                        replays.append((index, first))
+                        continue
+                    }
+                    firstWithID[id] = index
+                }
+                if let number = MessagingAddress.phoneNumber(recipient.to) {
+                    if let countries, !countries.contains(CallingCodes.country(of: number) ?? "") {
+                        results[index] = Self.refusal(
+                            to: number, status: 400,
+                            "AlphanumericSenderNotAllowed: the sender id \(sender.value) is not registered for the recipient's country.")
+                    } else {
+                        pending.append((index, number))
+                    }
+                } else {
+                    results[index] = Self.refusal(to: recipient.to, status: 400, "InvalidRecipient: the To phone number is not E.164.")
+                }
+            }
+            if !pending.isEmpty {
+                let decisions = try await policy.decide(
+                    PolicyMessage(channel: .sms, from: sender.value, to: pending.map(\.number), text: request.message), operation: nil, in: tx)
+                for ((index, number), decision) in zip(pending, decisions) {
+                    guard decision.allowed else {
+                        let status = decision.code == .senderNotAuthorized ? 401 : 403
+                        results[index] = Self.refusal(to: number, status: status, "\(decision.code?.rawValue ?? "Refused"): \(decision.reason)")
+                        continue
+                    }
+                    let id = Self.messageID(outbound: true)
+                    try await enqueue(
+                        id: id, from: sender.value, to: number, text: request.message, plan: plan, carrier: route,
+                        deliveryReport: request.deliveryReport, tag: request.tag, timeout: timeout, in: tx)
+                    results[index] = SMSSendResult(to: number, messageId: id, httpStatusCode: 202, successful: true)
+                }
+            }
+            for (id, index) in firstWithID {
+                guard var result = results[index] else { continue }
+                result.repeatabilityResult = "accepted"
+                results[index] = result
+                try await SMSStore.remember(result, requestID: id, resource: resource, now: tx.now, in: tx.db)
+            }
+            for (index, first) in replays {
+                results[index] = results[first].map { first in
+                    var replay = first
+                    replay.repeatabilityResult = "rejected"
+                    return replay
+                }
+            }
+            // Every recipient has a result by now; the fallback only keeps a mistake from becoming a crash.
+            return zip(results, request.recipients).map { result, recipient in
+                result ?? Self.refusal(to: recipient.to, status: 500, "InternalError: the recipient was not processed.")
+            }
+        }
+    }
+
+    static func refusal(to: String, status: Int, _ message: String) -> SMSSendResult {
+        SMSSendResult(to: to, messageId: nil, httpStatusCode: status, successful: false, errorMessage: message)
+    }
+
+    /// ACS-style message ids: `Outgoing_…` and `Incoming_…`, a time and a random part.
+    static func messageID(outbound: Bool) -> String {
+        let random = UUID().uuidString.lowercased()
+        return "\(outbound ? "Outgoing" : "Incoming")_\(random)_noam"
+    }
+
+    /// Records an outgoing message and queues its submission, and the deadline for its receipt, in `tx`.
+    func enqueue(
+        id: String, from: String, to: String, text: String, plan: SMSPlan, carrier: String, deliveryReport: Bool, tag: String?,
+        timeout: Duration, in tx: Transaction
+    ) async throws {
+        let message = SMSStore.Message(
+            id: id, direction: .outbound, sender: from, recipient: to, segments: plan.segmentCount, encoding: plan.encoding.rawValue,
+            status: .queued, statusDetails: nil, deliveryReport: deliveryReport, tag: tag, reportTimeoutSeconds: Int(timeout.components.seconds),
+            carrier: carrier, segmentsSucceeded: 0, segmentsFailed: 0, createdAt: tx.now, submittedAt: nil, finishedAt: nil)
+        try await SMSStore.insert(message, resource: tx.resource, in: tx.db)
+        let deadline = tx.now.adding(timeout)
+        let payload = try JSONBody.encoder.encode(SubmitPayload(from: from, to: to, text: text, segments: plan.segmentCount))
+        try await Outbox.enqueue(
+            [
+                NewOutboxItem(
+                    kind: Self.submitKind, target: carrier, deliveryID: id, subject: .phoneNumber(to),
+                    correlation: Correlation(scope: "sms:\(id)", item: "submit"), payload: payload, maxAttempts: 1000, expiresAt: deadline),
+                NewOutboxItem(
+                    kind: Self.timeoutKind, target: "sms", deliveryID: id, subject: .phoneNumber(to),
+                    correlation: Correlation(scope: "sms:\(id)", item: "timeout"), maxAttempts: 100, expiresAt: deadline.adding(seconds: 86_400),
+                    notBefore: deadline),
+            ], in: tx)
+    }
+
+    // MARK: What carriers report
+
+    /// The carrier accepted a message: its ids, for the receipts to come.
+    func submitted(_ messageID: String, carrier: String, ids: [String], in resource: ResourceHandle) async throws {
+        try await changes.run(in: resource) { tx in
+            guard var message = try await SMSStore.message(messageID, resource: resource, in: tx.db), message.status == .queued else { return }
+            message.status = .sent
+            message.carrier = carrier
+            message.submittedAt = tx.now
+            try await SMSStore.update(message, resource: resource, in: tx.db)
+            try await SMSStore.recordCarrierIDs(ids, carrier: carrier, message: messageID, resource: resource, now: tx.now, in: tx.db)
+        }
+    }
+
+    /// The carrier refused a message for good, or it could not be submitted before its deadline.
+    func failed(_ messageID: String, status: SMSStore.Message.Status = .failed, details: String, in resource: ResourceHandle) async throws {
+        try await changes.run(in: resource) { tx in
+            guard var message = try await SMSStore.message(messageID, resource: resource, in: tx.db), !message.status.isFinal else { return }
+            message.status = status
+            message.statusDetails = details
+            message.segmentsFailed = message.segments - message.segmentsSucceeded
+            try await finish(&message, in: tx)
+        }
+    }
+
+    /// A receipt for one segment of a message the carrier accepted: the message is final once every segment has
+    /// one (delivered when all were).
+    public func receipt(_ receipt: SMSReceipt, in resource: ResourceHandle) async throws {
+        try await changes.run(in: resource) { tx in
+            guard
+                let (_, messageID) = try await SMSStore.messageOf(carrier: receipt.carrier, carrierMessageID: receipt.carrierMessageID, in: tx.db),
+                var message = try await SMSStore.message(messageID, resource: resource, in: tx.db), !message.status.isFinal
+            else { return }
+            if receipt.status == .delivered { message.segmentsSucceeded += 1 } else { message.segmentsFailed += 1 }
+            if receipt.status != .delivered { message.statusDetails = receipt.details ?? receipt.status.rawValue }
+            guard message.segmentsSucceeded + message.segmentsFailed >= message.segments else {
+                try await SMSStore.update(message, resource: resource, in: tx.db)
+                return
+            }
+            message.status = message.segmentsFailed == 0 ? .delivered : receipt.status == .expired ? .expired : .failed
+            try await finish(&message, at: receipt.at, in: tx)
+        }
+    }
+
+    /// The deadline for a message's receipt passed.
+    func expire(_ messageID: String, in resource: ResourceHandle) async throws {
+        try await failed(messageID, status: .expired, details: "No delivery report arrived within the report timeout.", in: resource)
+    }
+
+    /// Ends a message: its final status, the report the application asked for, and the deadline withdrawn.
+    func finish(_ message: inout SMSStore.Message, at: Timestamp? = nil, in tx: Transaction) async throws {
+        message.finishedAt = tx.now
+        try await SMSStore.update(message, resource: tx.resource, in: tx.db)
+        try await Outbox.withdraw(correlatedWith: Correlation(scope: "sms:\(message.id)", item: "timeout"), resource: tx.resource, in: tx.db)
+        try await Outbox.withdraw(correlatedWith: Correlation(scope: "sms:\(message.id)", item: "submit"), resource: tx.resource, in: tx.db)
+        guard message.deliveryReport, let recipient = message.recipient else { return }
+        let at = (at ?? tx.now).date
+        var data = SMSEventData(messageId: message.id, from: message.sender, to: recipient, receivedTimestamp: tx.now.date)
+        data.deliveryStatus = message.status == .delivered ? "Delivered" : "Failed"
+        data.deliveryStatusDetails = message.status == .delivered ? "No error." : message.statusDetails
+        data.deliveryAttempts = [.init(timestamp: at, segmentsSucceeded: message.segmentsSucceeded, segmentsFailed: message.segmentsFailed)]
+        data.tag = message.tag
+        _ = try await events.append(
+            [
+                NewEvent(
+                    type: SMSEventType.deliveryReport.rawValue, payload: data, recipients: [],
+                    correlation: Correlation(scope: "sms:\(message.id)", item: "report"), subject: .phoneNumber(recipient))
+            ], in: tx)
+    }
+
+    /// The message's metadata, for the sandbox and tests.
+    func message(_ id: String, in resource: ResourceHandle) async throws -> SMSStore.Message? {
+        try await resource.store.read { db in try await SMSStore.message(id, resource: resource, in: db) }
+    }
+}

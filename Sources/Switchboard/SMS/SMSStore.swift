@@ -1,0 +1,181 @@
+import Foundation
+import SQLKit
+
+/// The queries of the SMS tables. The other party's number is sealed (`recipient`) and found by its blind index.
+enum SMSStore {
+    static let recipientField = PersonalField(rawValue: "sms_messages.recipient")
+    static let tagField = PersonalField(rawValue: "sms_messages.tag")
+    static let repeatabilityField = PersonalField(rawValue: "sms_repeatability.result")
+    static let handsetField = PersonalField(rawValue: "sms_sandbox_messages.handset")
+    static let bodyField = PersonalField(rawValue: "sms_sandbox_messages.body")
+
+    /// A message's metadata.
+    struct Message: Sendable {
+        enum Direction: String, Sendable { case outbound, inbound }
+
+        enum Status: String, Sendable {
+            /// Accepted by the API, waiting for the carrier.
+            case queued
+            /// Accepted by the carrier, waiting for its receipt.
+            case sent
+            case delivered
+            case failed
+            case expired
+            case received
+
+            var isFinal: Bool { self == .delivered || self == .failed || self == .expired || self == .received }
+        }
+
+        let id: String
+        let direction: Direction
+        /// The resource's number or alphanumeric id.
+        let sender: String
+        /// The handset's number.
+        let recipient: String?
+        let segments: Int
+        let encoding: String
+        var status: Status
+        var statusDetails: String?
+        let deliveryReport: Bool
+        let tag: String?
+        let reportTimeoutSeconds: Int
+        var carrier: String?
+        var segmentsSucceeded: Int
+        var segmentsFailed: Int
+        let createdAt: Timestamp
+        var submittedAt: Timestamp?
+        var finishedAt: Timestamp?
+    }
+
+    static let columns = [
+        "id", "direction", "sender", "recipient", "segments", "encoding", "status", "status_details", "delivery_report", "tag",
+        "report_timeout_seconds", "carrier", "segments_succeeded", "segments_failed", "created_at", "submitted_at", "finished_at",
+    ]
+
+    static func insert(_ message: Message, resource: ResourceHandle, in db: any SQLDatabase) async throws {
+        let recipient = message.recipient ?? ""
+        try await db.insert(into: "sms_messages")
+            .columns(["resource_id", "recipient_index"] + columns)
+            .values(
+                SQLBind(resource.storageID), SQLBind(resource.crypto.blindIndex(recipient, kind: .phoneNumber)), SQLBind(message.id),
+                SQLBind(message.direction.rawValue), SQLBind(message.sender),
+                SQLBind(try resource.crypto.sealIfPresent(message.recipient, field: recipientField)), SQLBind(message.segments),
+                SQLBind(message.encoding), SQLBind(message.status.rawValue), SQLBind(message.statusDetails), SQLBind(message.deliveryReport ? 1 : 0),
+                SQLBind(try resource.crypto.sealIfPresent(message.tag, field: tagField)), SQLBind(message.reportTimeoutSeconds),
+                SQLBind(message.carrier), SQLBind(message.segmentsSucceeded), SQLBind(message.segmentsFailed),
+                SQLBind(message.createdAt.milliseconds), SQLBind(message.submittedAt?.milliseconds), SQLBind(message.finishedAt?.milliseconds)
+            ).run()
+    }
+
+    static func message(_ id: String, resource: ResourceHandle, in db: any SQLDatabase) async throws -> Message? {
+        guard
+            let row = try await db.select().columns(columns).from("sms_messages").where("resource_id", .equal, resource.storageID)
+                .where("id", .equal, id).first()
+        else { return nil }
+        return try decode(row, resource: resource)
+    }
+
+    static func decode(_ row: any SQLRow, resource: ResourceHandle) throws -> Message {
+        Message(
+            id: try row.decode(column: "id", as: String.self),
+            direction: Message.Direction(rawValue: try row.decode(column: "direction", as: String.self)) ?? .outbound,
+            sender: try row.decode(column: "sender", as: String.self),
+            recipient: try resource.crypto.openIfPresent(try row.decode(column: "recipient", as: Data?.self), field: recipientField),
+            segments: try row.decode(column: "segments", as: Int.self), encoding: try row.decode(column: "encoding", as: String.self),
+            status: Message.Status(rawValue: try row.decode(column: "status", as: String.self)) ?? .queued,
+            statusDetails: try row.decode(column: "status_details", as: String?.self),
+            deliveryReport: try row.decode(column: "delivery_report", as: Int.self) != 0,
+            tag: try resource.crypto.openIfPresent(try row.decode(column: "tag", as: Data?.self), field: tagField),
+            reportTimeoutSeconds: try row.decode(column: "report_timeout_seconds", as: Int.self),
+            carrier: try row.decode(column: "carrier", as: String?.self),
+            segmentsSucceeded: try row.decode(column: "segments_succeeded", as: Int.self),
+            segmentsFailed: try row.decode(column: "segments_failed", as: Int.self),
+            createdAt: Timestamp(milliseconds: try row.decode(column: "created_at", as: Int64.self)),
+            submittedAt: try row.decode(column: "submitted_at", as: Int64?.self).map(Timestamp.init(milliseconds:)),
+            finishedAt: try row.decode(column: "finished_at", as: Int64?.self).map(Timestamp.init(milliseconds:)))
+    }
+
+    static func update(_ message: Message, resource: ResourceHandle, in db: any SQLDatabase) async throws {
+        try await db.update("sms_messages").set("status", to: message.status.rawValue).set("status_details", to: message.statusDetails)
+            .set("carrier", to: message.carrier).set("segments_succeeded", to: message.segmentsSucceeded)
+            .set("segments_failed", to: message.segmentsFailed).set("submitted_at", to: message.submittedAt?.milliseconds)
+            .set("finished_at", to: message.finishedAt?.milliseconds).where("resource_id", .equal, resource.storageID)
+            .where("id", .equal, message.id).run()
+    }
+
+    // MARK: Carrier ids
+
+    static func recordCarrierIDs(_ ids: [String], carrier: String, message: String, resource: ResourceHandle, now: Timestamp, in db: any SQLDatabase)
+        async throws
+    {
+        guard !ids.isEmpty else { return }
+        var insert = db.insert(into: "sms_carrier_ids").columns("carrier", "carrier_message_id", "resource_id", "message_id", "created_at")
+        for id in ids {
+            insert = insert.values(SQLBind(carrier), SQLBind(id), SQLBind(resource.storageID), SQLBind(message), SQLBind(now.milliseconds))
+        }
+        try await insert.ignoringConflicts(with: ["carrier", "carrier_message_id"]).run()
+    }
+
+    /// The resource and message a carrier's id belongs to.
+    static func messageOf(carrier: String, carrierMessageID: String, in db: any SQLDatabase) async throws -> (resourceID: String, messageID: String)?
+    {
+        try await db.select().columns("resource_id", "message_id").from("sms_carrier_ids").where("carrier", .equal, carrier)
+            .where("carrier_message_id", .equal, carrierMessageID).first().map {
+                (try $0.decode(column: "resource_id", as: String.self), try $0.decode(column: "message_id", as: String.self))
+            }
+    }
+
+    // MARK: Repeatability
+
+    struct StoredResult: Codable, Sendable {
+        let result: SMSSendResult
+    }
+
+    static func repeated(_ ids: [String], resource: ResourceHandle, in db: any SQLDatabase) async throws -> [String: SMSSendResult] {
+        guard !ids.isEmpty else { return [:] }
+        var found: [String: SMSSendResult] = [:]
+        for row in try await db.select().columns("request_id", "result").from("sms_repeatability").where("resource_id", .equal, resource.storageID)
+            .where("request_id", .in, ids).all()
+        {
+            let sealed = try row.decode(column: "result", as: Data.self)
+            found[try row.decode(column: "request_id", as: String.self)] = try JSONBody.decoder.decode(
+                SMSSendResult.self, from: try resource.crypto.open(data: sealed, field: repeatabilityField))
+        }
+        return found
+    }
+
+    static func remember(_ result: SMSSendResult, requestID: String, resource: ResourceHandle, now: Timestamp, in db: any SQLDatabase) async throws {
+        try await db.insert(into: "sms_repeatability").columns("resource_id", "request_id", "result", "recipient_index", "created_at")
+            .values(
+                SQLBind(resource.storageID), SQLBind(requestID),
+                SQLBind(try resource.crypto.seal(data: try JSONBody.encoder.encode(result), field: repeatabilityField)),
+                SQLBind(resource.crypto.blindIndex(result.to, kind: .phoneNumber)), SQLBind(now.milliseconds)
+            ).run()
+    }
+
+    // MARK: Alphanumeric senders
+
+    static func alphanumericSender(_ id: String, resource: ResourceHandle, in db: any SQLDatabase) async throws -> AlphanumericSender? {
+        try await db.select().columns("sender_id", "countries", "created_at").from("sms_alphanumeric_senders")
+            .where("resource_id", .equal, resource.storageID).where("sender_key", .equal, id.lowercased()).first().map(decodeSender)
+    }
+
+    static func alphanumericSenders(resource: ResourceHandle, in db: any SQLDatabase) async throws -> [AlphanumericSender] {
+        try await db.select().columns("sender_id", "countries", "created_at").from("sms_alphanumeric_senders")
+            .where("resource_id", .equal, resource.storageID).orderBy("sender_key").all().map(decodeSender)
+    }
+
+    static func decodeSender(_ row: any SQLRow) throws -> AlphanumericSender {
+        AlphanumericSender(
+            senderId: try row.decode(column: "sender_id", as: String.self),
+            countries: try JSONDecoder().decode([String].self, from: Data(try row.decode(column: "countries", as: String.self).utf8)),
+            createdAt: Timestamp(milliseconds: try row.decode(column: "created_at", as: Int64.self)).date)
+    }
+}
+
+/// An alphanumeric sender id a resource registered, with the countries it may send to.
+public struct AlphanumericSender: Sendable, Codable, Equatable {
+    public let senderId: String
+    public let countries: [String]
+    public let createdAt: Date
+}

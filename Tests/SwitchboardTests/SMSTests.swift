@@ -1,0 +1,180 @@
+import Foundation
+import SQLKit
+import Testing
+
+@testable import Switchboard
+
+/// SMS from the API to the sandbox carrier and back, on both engines, with the outbox driven by hand on a manual
+/// clock: the gate, submission, receipts, the deadline, keywords, and what is kept of a message once it is done.
+/// (The official SDK drives the same paths in `conformance/test_sms.py`.)
+@Suite struct SMSTests {
+    struct Fixture {
+        let server: TestServer
+        let assembly: Assembly
+        let sms: SMSService
+        let numbers: NumbersService
+        let policy: PolicyService
+        let resource: ResourceHandle
+        let clock: ManualClock
+        let number: String
+
+        /// Runs the delivery workers until nothing is due.
+        func deliver() async {
+            while await assembly.worker.pass() {}
+        }
+
+        func consent(_ recipient: String) async throws {
+            _ = try await policy.recordConsent(
+                .init(
+                    recipient: recipient, channel: .sms, programID: MessagingProgram.defaultID, kind: .written,
+                    evidence: Consent.Evidence(medium: "webForm", callToAction: "Text me. STOP to end.")),
+                in: resource, serverURL: "https://127.0.0.1:8443")
+        }
+
+        func send(_ to: [String], _ text: String = "Your order has shipped.", report: Bool = true, timeout: Int? = nil) async throws
+            -> [SMSSendResult]
+        {
+            try await sms.send(
+                .init(
+                    from: number, recipients: to.map { .init(to: $0) }, message: text, deliveryReport: report, tag: "t", reportTimeoutSeconds: timeout
+                ),
+                in: resource)
+        }
+
+        func message(_ id: String?) async throws -> SMSStore.Message {
+            let id = try #require(id)
+            return try #require(try await sms.message(id, in: resource))
+        }
+
+        func events(_ type: SMSEventType) async throws -> [SMSEventData] {
+            try await resource.store.read { db in
+                try await EventLog.events(since: Timestamp(milliseconds: 0), resource: resource, limit: 1000, in: db)
+            }.filter { $0.type == type.rawValue }.map { try JSONBody.decoder.decode(SMSEventData.self, from: $0.data) }
+        }
+
+        func outboxPayloads(kind: String) async throws -> [Data?] {
+            try await resource.store.read { db in
+                try await db.select().column("payload").from("outbox").where("kind", .equal, kind).all(decodingColumn: "payload", as: Data?.self)
+            }
+        }
+    }
+
+    func withSMS(engine: TestEngine, _ body: (Fixture) async throws -> Void) async throws {
+        let clock = ManualClock()
+        try await TestServer.with(engine: engine, clock: clock) { server in
+            _ = try await server.createResource("shop", in: .unitedStates)
+            let resource = try #require(try await server.runtime.resources.handle(named: "shop"))
+            let assembly = try server.assembly()
+            let numbers = try #require(assembly.capability(NumbersCapability.self)).service
+            let search = try await numbers.search(
+                country: "US",
+                .init(
+                    type: .tollFree, assignment: .application, capabilities: .init(calling: .none, sms: .inboundOutbound), areaCode: nil, quantity: 1),
+                in: resource)
+            let result = try await numbers.searchResult(String(search.id.dropFirst("search_".count)), in: resource)
+            _ = try await numbers.purchase(search: result.searchId, agreeToNotResell: false, in: resource)
+            try await body(
+                Fixture(
+                    server: server, assembly: assembly, sms: try #require(assembly.capability(SMSCapability.self)).service, numbers: numbers,
+                    policy: assembly.platform.policy, resource: resource, clock: clock, number: result.phoneNumbers[0]))
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
+    func aMessageGoesThroughTheGateToTheCarrierAndItsReceiptBecomesAReport(engine: TestEngine) async throws {
+        try await withSMS(engine: engine) { f in
+            try await f.consent("+14255550101")
+            try await f.consent("+14255550000")
+            let results = try await f.send(["+14255550101", "+14255550000", "+14255550102"])
+            #expect(results.map(\.successful) == [true, true, false])
+            #expect(results[2].httpStatusCode == 403 && results[2].errorMessage?.hasPrefix("ConsentRequired") == true)
+            #expect(try await f.message(results[0].messageId).status == .queued)
+
+            await f.deliver()
+            // Accepted by the carrier: the body left with the submission, erased from the outbox row.
+            #expect(try await f.message(results[0].messageId).status == .sent)
+            #expect(try await f.outboxPayloads(kind: SMSService.submitKind).allSatisfy { $0 == nil })
+            #expect(try await f.events(.deliveryReport).isEmpty)
+
+            f.clock.advance(by: .seconds(1))
+            await f.deliver()
+            let delivered = try await f.message(results[0].messageId)
+            #expect(delivered.status == .delivered && delivered.segmentsSucceeded == 1)
+            #expect(try await f.message(results[1].messageId).status == .failed)
+            let reports = try await f.events(.deliveryReport)
+            #expect(Set(reports.map(\.deliveryStatus)) == ["Delivered", "Failed"])
+            #expect(reports.allSatisfy { $0.tag == "t" && $0.from == f.number })
+            // The deadlines were withdrawn with the receipts.
+            #expect(try await f.outboxPayloads(kind: SMSService.timeoutKind).isEmpty)
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
+    func noReceiptBeforeTheDeadlineEndsTheMessageAsFailed(engine: TestEngine) async throws {
+        try await withSMS(engine: engine) { f in
+            try await f.consent("+14255550111")
+            let sent = try await f.send(["+14255550111"], timeout: 60)
+            let result = try #require(sent.first)
+            // The carrier is never reached before the deadline (the node was down): the message expires.
+            f.clock.advance(by: .seconds(61))
+            await f.deliver()
+            let expired = try await f.message(result.messageId)
+            #expect(expired.status == .expired)
+            let report = try #require(try await f.events(.deliveryReport).first)
+            #expect(report.deliveryStatus == "Failed")
+            #expect(report.deliveryAttempts?.first?.segmentsFailed == 1)
+            #expect(try await f.sandboxCount() == 0)
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
+    func stopOptsOutOfTheProgramAndIsAnsweredOnceAndTheBodyIsNotKept(engine: TestEngine) async throws {
+        try await withSMS(engine: engine) { f in
+            try await f.consent("+14255550121")
+            #expect(try await f.send(["+14255550121"], report: false)[0].successful)
+            let inbound = try await f.sms.sandboxReceive(
+                from: "+14255550121", to: f.number, text: "Stop", in: f.resource, serverURL: "https://127.0.0.1:8443")
+            #expect(inbound.hasPrefix("Incoming_"))
+            let received = try #require(try await f.events(.received).first)
+            #expect(received.message == "Stop" && received.from == "+14255550121" && received.to == f.number)
+            let refused = try await f.send(["+14255550121"])[0]
+            #expect(refused.httpStatusCode == 403 && refused.errorMessage?.hasPrefix("RecipientOptedOut") == true)
+
+            await f.deliver()
+            let handset = try await f.sms.sandboxMessages(handset: "+14255550121", limit: 10, in: f.resource).map(\.body)
+            #expect(handset.filter { $0.contains("unsubscribed") }.count == 1)
+
+            // Nothing is waiting to deliver the received message's event: it leaves the log at the next sweep.
+            try await f.sweep()
+            #expect(try await f.events(.received).isEmpty)
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
+    func aRepeatabilityIDSendsOnceAndAReplayReturnsTheFirstResult(engine: TestEngine) async throws {
+        try await withSMS(engine: engine) { f in
+            try await f.consent("+14255550131")
+            let request = SMSService.SendRequest(
+                from: f.number,
+                recipients: [.init(to: "+14255550131", repeatabilityRequestID: "r-1"), .init(to: "+14255550131", repeatabilityRequestID: "r-1")],
+                message: "Once")
+            let first = try await f.sms.send(request, in: f.resource)
+            #expect(first[0].repeatabilityResult == "accepted")
+            #expect(first[1].repeatabilityResult == "rejected" && first[1].messageId == first[0].messageId)
+            let again = try await f.sms.send(request, in: f.resource)
+            #expect(again.allSatisfy { $0.repeatabilityResult == "rejected" && $0.messageId == first[0].messageId })
+            await f.deliver()
+            #expect(try await f.sandboxCount() == 1)
+        }
+    }
+}
+
+extension SMSTests.Fixture {
+    func sandboxCount() async throws -> Int {
+        try await sms.sandboxMessages(handset: nil, limit: 100, in: resource).count
+    }
+
+    func sweep() async throws {
+        _ = try await SMSCapability.eventsRule.sweep(resource.store, clock.now.adding(seconds: 1))
+    }
+}

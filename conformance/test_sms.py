@@ -1,0 +1,272 @@
+"""SMS through the official SDK (azure-communication-sms 1.1.0) against a live server with the sandbox carrier, as a new
+user goes about it: buy a toll-free number, send with delivery reports to a webhook, watch the sandbox handsets, reply
+STOP from one and see the next send to it refused — on a second number of the same program too."""
+
+import asyncio
+import os
+import uuid
+
+import pytest
+from azure.communication.phonenumbers import PhoneNumbersClient
+from azure.communication.sms import SmsClient
+from azure.communication.sms.aio import SmsClient as AsyncSmsClient
+from azure.eventgrid import EventGridEvent
+
+from conftest import signed_request
+from webhook_receiver import Receiver
+
+OWN = "2026-12-01"
+FAST = ["--sms-sandbox-delay", "100ms", "--webhook-retry-delays", "1s"]
+
+
+@pytest.fixture
+def receiver():
+    r = Receiver()
+    yield r
+    r.close()
+
+
+def enforcing(server, name="shop"):
+    """A resource whose messaging policy is enforced (the dev resource only audits)."""
+    created = server.cli("resource", "create", name, "--geography", "unitedstates", "--policy-mode", "enforce", "--json")
+    return created["connectionString"]
+
+
+def buy(connection_string, quantity=1, number_type="tollFree"):
+    client = PhoneNumbersClient.from_connection_string(connection_string)
+    offer = next(iter(client.list_available_offerings("US", phone_number_type=number_type)))
+    result = client.begin_search_available_phone_numbers(
+        "US", number_type, offer.assignment_type, offer.available_capabilities, quantity=quantity, polling_interval=0).result()
+    client.begin_purchase_phone_numbers(result.search_id, polling_interval=0).result()
+    return result.phone_numbers
+
+
+def subscribe(connection_string, url, types):
+    body = {"properties": {
+        "destination": {"endpointType": "WebHook", "properties": {"endpointUrl": url, "maxEventsPerBatch": 1}},
+        "filter": {"includedEventTypes": types},
+        "eventDeliverySchema": "EventGridSchema",
+        "retryPolicy": {"maxDeliveryAttempts": 30, "eventTimeToLiveInMinutes": 1440}}}
+    response = signed_request(connection_string, "PUT", f"/eventSubscriptions/{uuid.uuid4().hex[:12]}", body, api_version="2022-06-15")
+    assert response.status_code == 201, response.text
+
+
+def own(connection_string, method, path, body=None):
+    return signed_request(connection_string, method, path, body, api_version=OWN)
+
+
+def handset(connection_string, number):
+    """What a sandbox handset holds, oldest first."""
+    response = own(connection_string, "GET", f"/sandbox/sms/messages?handset=%2B{number.lstrip('+')}")
+    assert response.status_code == 200, response.text
+    return list(reversed(response.json()["value"]))
+
+
+def reply(connection_string, from_, to, text):
+    response = own(connection_string, "POST", "/sandbox/sms:receive", {"from": from_, "to": to, "message": text})
+    assert response.status_code == 202, response.text
+    return response.json()["messageId"]
+
+
+def wait(predicate, timeout=20):
+    import time
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(0.05)
+    raise AssertionError("timed out")
+
+
+def consent(connection_string, recipient, program="default"):
+    response = signed_request(connection_string, "POST", "/messaging/consents", {
+        "recipient": recipient, "channel": "sms", "programId": program, "kind": "written",
+        "evidence": {"medium": "webForm", "callToAction": "Text me updates. STOP to end."}}, api_version=OWN)
+    assert response.status_code == 201, response.text
+
+
+def test_a_toll_free_number_sends_to_three_handsets_with_delivery_reports_as_events(start_server, receiver):
+    server = start_server(extra_args=FAST)
+    cs = server.connection_string
+    (number,) = buy(cs)
+    subscribe(cs, receiver.url, ["Microsoft.Communication.SMSDeliveryReportReceived"])
+    handsets = ["+14255550101", "+14255550102", "+14255550000"]
+    sms = SmsClient.from_connection_string(cs)
+    results = sms.send(from_=number, to=handsets, message="Your order has shipped.", enable_delivery_report=True, tag="order-42")
+    assert [r.to for r in results] == handsets
+    assert all(r.successful and r.http_status_code == 202 and r.message_id for r in results), results
+    ids = {r.to: r.message_id for r in results}
+
+    # Each handset got the message, as the handset shows it.
+    for phone in handsets:
+        (received,) = wait(lambda: handset(cs, phone))
+        assert received["from"] == number and received["to"] == phone and received["message"] == "Your order has shipped."
+        assert received["direction"] == "outbound" and received["segments"] == 1
+
+    # One report per message, parsed by azure-eventgrid; the number ending 0000 is unreachable in the sandbox.
+    reports = receiver.wait_for(lambda: len(receiver.events()) >= 3 and receiver.events())
+    parsed = {e.data["MessageId"]: e for e in (EventGridEvent.from_dict(raw) for raw in reports)}
+    assert set(parsed) == set(ids.values())
+    for phone, message_id in ids.items():
+        event = parsed[message_id]
+        assert event.event_type == "Microsoft.Communication.SMSDeliveryReportReceived"
+        assert event.subject == f"/phonenumber/{number.lstrip('+')}"
+        assert event.data["From"] == number and event.data["To"] == phone and event.data["Tag"] == "order-42"
+        expected = "Failed" if phone.endswith("0000") else "Delivered"
+        assert event.data["DeliveryStatus"] == expected, event.data
+        (attempt,) = event.data["DeliveryAttempts"]
+        assert (attempt["SegmentsSucceeded"], attempt["SegmentsFailed"]) == ((0, 1) if expected == "Failed" else (1, 0))
+
+
+def test_every_form_of_send_and_what_is_refused_per_recipient(start_server):
+    server = start_server(extra_args=FAST)
+    cs = server.connection_string
+    (number,) = buy(cs)
+    sms = SmsClient.from_connection_string(cs)
+    # One recipient as a string, without a report.
+    (single,) = sms.send(from_=number, to="+14255550111", message="Hi")
+    assert single.successful and single.http_status_code == 202
+    # A long Unicode message is split into segments.
+    long_text = "Привет! " * 30
+    (long_result,) = sms.send(from_=number, to=["+14255550112"], message=long_text)
+    assert long_result.successful
+    (received,) = wait(lambda: handset(cs, "+14255550112"))
+    assert received["segments"] == 4 and received["message"] == long_text
+    # The async client.
+    async def send_async():
+        # aiohttp builds its TLS context once, at import, without the test's CA: hand it the bundle.
+        async with AsyncSmsClient.from_connection_string(cs, connection_verify=os.environ["SSL_CERT_FILE"]) as client:
+            return await client.send(from_=number, to=["+14255550113", "not-a-number"], message="Async hello", tag="a")
+    ok, bad = asyncio.run(send_async())
+    assert ok.successful
+    assert not bad.successful and bad.http_status_code == 400 and bad.error_message
+    # The dev resource audits: a number it does not hold is recorded as refused but sent, as the SDK quick-starts need.
+    assert sms.send(from_="+18005559999", to=["+14255550114"], message="Hi")[0].successful
+    # A resource that enforces the policy refuses it per recipient, the gate's code first.
+    shop = SmsClient.from_connection_string(enforcing(server))
+    (spoofed,) = shop.send(from_=number, to=["+14255550116"], message="Hi")
+    assert not spoofed.successful and spoofed.http_status_code == 401
+    assert spoofed.error_message.startswith("SenderNotAuthorized"), spoofed.error_message
+    assert handset(cs, "+14255550116") == []
+    # Bad requests as a whole are ACS-shaped 400s.
+    too_many = signed_request(cs, "POST", "/sms", {
+        "from": number, "smsRecipients": [{"to": f"+1425555{i:04d}"} for i in range(101)], "message": "x"}, api_version="2021-03-07")
+    assert too_many.status_code == 400 and too_many.json()["error"]["code"]
+    too_long = signed_request(cs, "POST", "/sms", {
+        "from": number, "smsRecipients": [{"to": "+14255550115"}], "message": "x" * 2049}, api_version="2021-03-07")
+    assert too_long.status_code == 400 and too_long.json()["error"]["code"] == "MessageTooLong"
+    timeout = signed_request(cs, "POST", "/sms", {
+        "from": number, "smsRecipients": [{"to": "+14255550115"}], "message": "x",
+        "smsSendOptions": {"enableDeliveryReport": True, "deliveryReportTimeoutInSeconds": 30}}, api_version="2025-09-17")
+    assert timeout.status_code == 400 and "deliveryReportTimeoutInSeconds" in timeout.json()["error"]["message"]
+
+
+def test_a_replayed_repeatability_id_returns_the_first_result_and_sends_nothing(start_server):
+    server = start_server(extra_args=FAST)
+    cs = server.connection_string
+    (number,) = buy(cs)
+    request_id = str(uuid.uuid4())
+    body = {"from": number, "message": "Once only", "smsRecipients": [
+        {"to": "+14255550121", "repeatabilityRequestId": request_id, "repeatabilityFirstSent": "Tue, 01 Dec 2026 10:00:00 GMT"}],
+        "smsSendOptions": {"enableDeliveryReport": False}}
+    first = signed_request(cs, "POST", "/sms", body, api_version="2021-03-07")
+    assert first.status_code == 202, first.text
+    (accepted,) = first.json()["value"]
+    assert accepted["repeatabilityResult"] == "accepted" and accepted["successful"]
+    again = signed_request(cs, "POST", "/sms", body, api_version="2021-03-07")
+    (rejected,) = again.json()["value"]
+    assert rejected["repeatabilityResult"] == "rejected" and rejected["messageId"] == accepted["messageId"]
+    wait(lambda: handset(cs, "+14255550121"))
+    assert len(handset(cs, "+14255550121")) == 1
+
+
+def test_stop_from_a_handset_refuses_the_next_send_on_every_number_of_the_program(start_server, receiver):
+    server = start_server(extra_args=FAST)
+    cs = enforcing(server)
+    first, second = buy(cs, quantity=2)
+    program = signed_request(cs, "PUT", "/messaging/programs/alerts", {
+        "name": "Contoso Alerts", "description": "Order alerts", "senders": [first, second], "helpText": "Visit contoso.example/help"},
+        api_version=OWN)
+    assert program.status_code == 201, program.text
+    subscribe(cs, receiver.url, ["Microsoft.Communication.SMSReceived"])
+    phone = "+14255550131"
+    consent(cs, phone, "alerts")
+    sms = SmsClient.from_connection_string(cs)
+    assert sms.send(from_=first, to=phone, message="Your order has shipped.")[0].successful
+
+    reply(cs, phone, first, "  stop ")
+    # The application sees the keyword as ACS relays it.
+    (event,) = receiver.wait_for(lambda: receiver.events())
+    parsed = EventGridEvent.from_dict(event)
+    assert parsed.event_type == "Microsoft.Communication.SMSReceived"
+    assert parsed.data["From"] == phone and parsed.data["To"] == first and parsed.data["Message"] == "  stop "
+    # Answered once, through the carrier.
+    wait(lambda: any("unsubscribed" in m["message"] for m in handset(cs, phone)))
+
+    for number in (first, second):
+        (refused,) = sms.send(from_=number, to=phone, message="Another update")
+        assert not refused.successful and refused.http_status_code == 403
+        assert refused.error_message.startswith("RecipientOptedOut"), refused.error_message
+    # HELP is answered with the program's help text; START renews consent.
+    reply(cs, phone, second, "HELP")
+    wait(lambda: any("contoso.example/help" in m["message"] for m in handset(cs, phone)))
+    reply(cs, phone, second, "START")
+    assert sms.send(from_=first, to=phone, message="Welcome back")[0].successful
+
+
+def test_opt_out_management_as_acs_has_it(start_server):
+    server = start_server(extra_args=FAST)
+    cs = enforcing(server)
+    (number,) = buy(cs)
+    phone = "+14255550141"
+    consent(cs, phone)
+
+    def optouts(action, recipients, sender=number):
+        return signed_request(cs, "POST", f"/sms/optouts:{action}", {"from": sender, "recipients": [{"to": r} for r in recipients]},
+                              api_version="2025-09-17")
+
+    checked = optouts("check", [phone, "nope"])
+    assert checked.status_code == 200, checked.text
+    assert checked.json()["value"] == [
+        {"to": phone, "httpStatusCode": 200, "isOptedOut": False},
+        {"to": "nope", "httpStatusCode": 400, "errorMessage": "Invalid To phone number format."}]
+    assert optouts("add", [phone]).json()["value"][0]["isOptedOut"] is True
+    sms = SmsClient.from_connection_string(cs)
+    assert sms.send(from_=number, to=phone, message="x")[0].error_message.startswith("RecipientOptedOut")
+    assert optouts("remove", [phone]).json()["value"][0]["isOptedOut"] is False
+    assert sms.send(from_=number, to=phone, message="x")[0].successful
+    # Only a sender the resource owns; the 2021-03-07 API has no opt-out management.
+    assert optouts("check", [phone], sender="+18005559999").status_code == 400
+    old = signed_request(cs, "POST", "/sms/optouts:check", {"from": number, "recipients": [{"to": phone}]}, api_version="2021-03-07")
+    assert old.status_code == 400
+
+
+def test_an_alphanumeric_sender_id_sends_only_to_its_countries(start_server):
+    server = start_server(extra_args=FAST)
+    cs = enforcing(server)
+    created = own(cs, "PUT", "/sms/alphanumericSenders/Contoso", {"countries": ["GB", "de"]})
+    assert created.status_code == 201, created.text
+    assert created.json()["countries"] == ["DE", "GB"]
+    assert own(cs, "GET", "/sms/alphanumericSenders").json()["value"][0]["senderId"] == "Contoso"
+    assert own(cs, "PUT", "/sms/alphanumericSenders/Contoso", {"countries": ["US"]}).status_code == 400
+    sms = SmsClient.from_connection_string(cs)
+    consent(cs, "+447700900123")
+    uk, us = sms.send(from_="Contoso", to=["+447700900123", "+14255550151"], message="Hello from Contoso")
+    assert uk.successful
+    assert not us.successful and us.error_message.startswith("AlphanumericSenderNotAllowed")
+    assert own(cs, "DELETE", "/sms/alphanumericSenders/Contoso").status_code == 204
+    (after,) = sms.send(from_="Contoso", to=["+447700900123"], message="Hello again")
+    assert not after.successful and after.error_message.startswith("SenderNotAuthorized")
+
+
+def test_the_sandbox_cli_lists_and_injects(start_server):
+    server = start_server(extra_args=FAST)
+    cs = server.connection_string
+    (number,) = buy(cs)
+    SmsClient.from_connection_string(cs).send(from_=number, to="+14255550161", message="From the SDK")
+    listed = wait(lambda: server.cli("sandbox", "sms", "list", "dev", "--json"))
+    assert listed[0]["message"] == "From the SDK" and listed[0]["to"] == "+14255550161"
+    injected = server.cli("sandbox", "sms", "receive", "dev", "--from", "+14255550161", "--to", number, "--message", "Thanks!", "--json")
+    assert injected["messageId"].startswith("Incoming_")
+    assert handset(cs, "+14255550161")[-1]["message"] == "Thanks!"
