@@ -79,6 +79,7 @@ let package = Package(
             name: "SwitchboardBench",
             dependencies: [
                 "Switchboard",
+                "SMPP",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -270,3 +270,101 @@ def test_the_sandbox_cli_lists_and_injects(start_server):
     injected = server.cli("sandbox", "sms", "receive", "dev", "--from", "+14255550161", "--to", number, "--message", "Thanks!", "--json")
     assert injected["messageId"].startswith("Incoming_")
     assert handset(cs, "+14255550161")[-1]["message"] == "Thanks!"
+
+
+# -- Through an SMPP carrier: the SMSC test peer (conformance/smsc_peer.py) stands in for the operator's SMSC. --------
+
+
+def test_an_smpp_carrier_submits_reports_and_relays_what_handsets_send(start_server, receiver):
+    from smsc_peer import SMSC
+    with SMSC(accounts={"switchboard": "s3cret"}) as smsc:
+        server = start_server(extra_args=FAST + ["--sms-carrier", f"acme=smpp://switchboard:s3cret@127.0.0.1:{smsc.port}?window=5"])
+        server.cli("numbers", "inventory", "add", "--country", "US", "--type", "tollFree", "--carrier", "acme", "+18335550100", "+18335550101")
+        cs = enforcing(server)
+        first, second = buy(cs, quantity=2)
+        assert {first, second} == {"+18335550100", "+18335550101"}
+        program = signed_request(cs, "PUT", "/messaging/programs/alerts", {"name": "Contoso Alerts", "senders": [first, second]},
+                                 api_version=OWN)
+        assert program.status_code == 201, program.text
+        phone, unreachable = "+14255550171", "+14255550000"
+        consent(cs, phone, "alerts")
+        consent(cs, unreachable, "alerts")
+        subscribe(cs, receiver.url, ["Microsoft.Communication.SMSDeliveryReportReceived", "Microsoft.Communication.SMSReceived"])
+        sms = SmsClient.from_connection_string(cs)
+
+        results = sms.send(from_=first, to=[phone, unreachable], message="Your order has shipped.", enable_delivery_report=True, tag="smpp")
+        assert all(r.successful for r in results), results
+        smsc.wait_for(lambda: len(smsc.submitted) >= 2)
+        submitted = {s["destination_addr"]: s for s in smsc.submitted}
+        assert submitted[phone[1:]]["source_addr"] == first[1:] and submitted[phone[1:]]["text"] == "Your order has shipped."
+        assert submitted[phone[1:]]["registered_delivery"] & 1
+        reports = receiver.wait_for(lambda: len(receiver.events()) >= 2 and receiver.events())
+        statuses = {e["data"]["To"]: e["data"]["DeliveryStatus"] for e in reports}
+        assert statuses == {phone: "Delivered", unreachable: "Failed"}
+        # Nothing went to the sandbox: the number is held at acme.
+        assert handset(cs, phone) == []
+
+        # A long message travels as concatenated segments, each receipted; the report counts them.
+        (long_result,) = sms.send(from_=first, to=phone, message="A long update. " * 20, enable_delivery_report=True)
+        assert long_result.successful
+        report = receiver.wait_for(lambda: [e for e in receiver.events() if e["data"]["MessageId"] == long_result.message_id])[0]
+        assert report["data"]["DeliveryAttempts"][0]["SegmentsSucceeded"] == 2
+        assert len([s for s in smsc.submitted if s["udh"]]) == 2
+
+        # The handset answers STOP through the SMSC: the application hears it, the handset gets one confirmation
+        # through the SMSC, and the program's other number may not send to it either.
+        smsc.send_mo(phone, first, "STOP")
+        receiver.wait_for(lambda: [e for e in receiver.events() if e["eventType"] == "Microsoft.Communication.SMSReceived"])
+        smsc.wait_for(lambda: [s for s in smsc.submitted if s["destination_addr"] == phone[1:] and "unsubscribed" in s["text"]])
+        (refused,) = sms.send(from_=second, to=phone, message="Another update")
+        assert refused.error_message.startswith("RecipientOptedOut"), refused.error_message
+
+
+def test_kill_9_while_submitting_loses_no_message_and_repeats_at_most_the_window(start_server):
+    """A message is submitted twice only when the process died between the SMSC's acceptance and the commit of its
+    ids: at most the window's worth of messages, and every accepted message reaches the SMSC."""
+    import collections
+    import signal
+    from smsc_peer import SMSC
+    with SMSC(accounts={"switchboard": "s3cret"}) as smsc:
+        carrier = ["--sms-carrier", f"acme=smpp://switchboard:s3cret@127.0.0.1:{smsc.port}?window=4"]
+        server = start_server(extra_args=FAST + carrier)
+        server.cli("numbers", "inventory", "add", "--country", "US", "--type", "tollFree", "--carrier", "acme", "+18335550200")
+        cs = server.connection_string
+        (number,) = buy(cs)
+        smsc.delay_responses(0.1)
+        handsets = [f"+1425555{index:04d}" for index in range(201, 241)]
+        results = SmsClient.from_connection_string(cs).send(from_=number, to=handsets, message="Your code is 1234")
+        assert all(r.successful for r in results)
+        smsc.wait_for(lambda: len(smsc.submitted) >= 6)
+        server.process.send_signal(signal.SIGKILL)
+        server.process.wait()
+        smsc.delay_responses(0)
+        server.start()
+        smsc.wait_for(lambda: {s["destination_addr"] for s in smsc.submitted} >= {h[1:] for h in handsets}, timeout=60)
+        counts = collections.Counter(s["destination_addr"] for s in smsc.submitted)
+        repeated = sum(count - 1 for count in counts.values())
+        assert repeated <= 4, counts
+
+
+def test_a_carrier_that_asks_for_message_payload_gets_long_messages_whole_and_an_unbind_is_bound_again(start_server):
+    from smsc_peer import SMSC
+    with SMSC(accounts={"switchboard": "s3cret"}) as smsc:
+        carrier = f"acme=smpp://switchboard:s3cret@127.0.0.1:{smsc.port}?concatenation=payload&enquireLink=1"
+        server = start_server(extra_args=FAST + ["--sms-carrier", carrier])
+        server.cli("numbers", "inventory", "add", "--country", "US", "--type", "tollFree", "--carrier", "acme", "+18335550300")
+        cs = server.connection_string
+        (number,) = buy(cs)
+        sms = SmsClient.from_connection_string(cs)
+        long_text = "Ваш заказ отправлен. " * 10
+        assert sms.send(from_=number, to="+14255550181", message=long_text)[0].successful
+        (submitted,) = smsc.wait_for(lambda: smsc.submitted)
+        assert submitted["message_payload"] and not submitted["short_message"] and submitted["text"] == long_text
+        # The SMSC's own enquire_link is answered, and ours reach it.
+        smsc.wait_for(lambda: smsc.enquire_links_received >= 1, timeout=5)
+        # The SMSC ends the session: the carrier answers the unbind and binds again.
+        binds = smsc.binds
+        assert smsc.unbind_all() == 1
+        smsc.wait_for(lambda: smsc.binds > binds, timeout=10)
+        assert sms.send(from_=number, to="+14255550182", message="After the unbind")[0].successful
+        smsc.wait_for(lambda: any(s["destination_addr"] == "14255550182" for s in smsc.submitted), timeout=10)

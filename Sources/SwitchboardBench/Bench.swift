@@ -11,7 +11,7 @@ import NIOSSL
 @main
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "switchboard-bench", abstract: "Measure Switchboard over HTTPS.", subcommands: [Bench.self, PolicyBench.self],
+        commandName: "switchboard-bench", abstract: "Measure Switchboard over HTTPS.", subcommands: [Bench.self, PolicyBench.self, SMSBench.self],
         defaultSubcommand: Bench.self)
 }
 

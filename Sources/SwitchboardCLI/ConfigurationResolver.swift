@@ -48,7 +48,8 @@ public struct ConfigurationResolver {
     static let fileKeys: [String: FileValue] = [
         "host": .text, "port": .number, "publicUrl": .text, "tlsCertificate": .text, "tlsKey": .text, "insecureHttp": .bool,
         "directory": .text, "stores": .stores, "masterKeyFile": .text, "logLevel": .text, "createDevResource": .bool,
-        "chatSendRate": .text, "webhookRetryDelays": .text, "webhookTimeout": .text, "smsSandboxDelay": .text, "webhookDenyPrivateNetworks": .bool,
+        "chatSendRate": .text, "webhookRetryDelays": .text, "webhookTimeout": .text, "smsSandboxDelay": .text, "smsSenderRates": .text,
+        "webhookDenyPrivateNetworks": .bool,
     ]
 
     /// Refuses a file with keys Switchboard does not know (a typo would otherwise be ignored silently, e.g. leave a
@@ -182,6 +183,18 @@ public struct ConfigurationResolver {
         configuration.chat.limits = chatLimits
         configuration.events.retrySchedule = schedule
         configuration.events.timeout = timeout
+        let carriers =
+            options.smsCarriers.isEmpty
+            ? (environment["SWITCHBOARD_SMS_CARRIERS"] ?? "").split(separator: " ").map(String.init) : options.smsCarriers
+        configuration.sms.carriers = try carriers.map { try SMPPCarrierConfiguration(parsing: $0) }
+        if Set(configuration.sms.carriers.map(\.name)).count != configuration.sms.carriers.count
+            || carriers.contains(where: { $0.hasPrefix("sandbox=") })
+        {
+            throw ConfigurationError("--sms-carrier names must be unique and not 'sandbox'")
+        }
+        if let text = string(options.smsSenderRates, env: "SWITCHBOARD_SMS_SENDER_RATES", key: "smsSenderRates") {
+            configuration.sms.pacing = try SMSPacing(parsing: text)
+        }
         if let text = string(options.smsSandboxDelay, env: "SWITCHBOARD_SMS_SANDBOX_DELAY", key: "smsSandboxDelay") {
             configuration.sms.sandboxReceiptDelay = try Self.duration(text, name: "SMS sandbox delay")
         }

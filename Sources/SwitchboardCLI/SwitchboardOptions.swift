@@ -55,6 +55,20 @@ public struct SwitchboardOptions: ParsableArguments, Sendable {
     var webhookRetryDelays: String?
 
     @Option(
+        name: .customLong("sms-carrier"),
+        help:
+            "An SMPP carrier, NAME=smpp://system_id:password@host:port?window=10&geography=unitedstates (smpps:// for TLS; repeatable; env SWITCHBOARD_SMS_CARRIERS, space-separated)."
+    )
+    var smsCarriers: [String] = []
+
+    @Option(
+        name: .long,
+        help:
+            "Each sender's pace in messages a minute, e.g. tollFree=200,geographic=200,alphanumeric=600 (the defaults; env SWITCHBOARD_SMS_SENDER_RATES)."
+    )
+    var smsSenderRates: String?
+
+    @Option(
         name: .long,
         help: "How long after accepting an SMS the sandbox carrier reports it delivered, e.g. 1s (default 1s; env SWITCHBOARD_SMS_SANDBOX_DELAY).")
     var smsSandboxDelay: String?

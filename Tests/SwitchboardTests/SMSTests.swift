@@ -1,4 +1,6 @@
+import AsyncHTTPClient
 import Foundation
+import HTTPTypes
 import SQLKit
 import Testing
 
@@ -59,12 +61,14 @@ import Testing
         }
     }
 
-    func withSMS(engine: TestEngine, _ body: (Fixture) async throws -> Void) async throws {
+    func withSMS(engine: TestEngine, pacing: SMSPacing = SMSPacing(), _ body: (Fixture) async throws -> Void) async throws {
         let clock = ManualClock()
         try await TestServer.with(engine: engine, clock: clock) { server in
             _ = try await server.createResource("shop", in: .unitedStates)
             let resource = try #require(try await server.runtime.resources.handle(named: "shop"))
-            let assembly = try server.assembly()
+            var runtime = server.runtime
+            runtime.configuration.sms.pacing = pacing
+            let assembly = try Assembly(runtime: runtime, httpClient: .shared)
             let numbers = try #require(assembly.capability(NumbersCapability.self)).service
             let search = try await numbers.search(
                 country: "US",
@@ -165,6 +169,42 @@ import Testing
             #expect(again.allSatisfy { $0.repeatabilityResult == "rejected" && $0.messageId == first[0].messageId })
             await f.deliver()
             #expect(try await f.sandboxCount() == 1)
+        }
+    }
+}
+
+extension SMSTests {
+    @Test(arguments: TestEngine.available)
+    func eachSenderKeepsItsCarriersPaceAndALongQueueIsRefusedWith429(engine: TestEngine) async throws {
+        // One message a second from a toll-free number, five at once: ten minutes of that pace is 600 queued.
+        try await withSMS(engine: engine, pacing: SMSPacing(perMinute: [.tollFree: 60])) { f in
+            let recipients = (0..<12).map { "+1425555\(String(format: "%04d", 200 + $0))" }
+            for recipient in recipients { try await f.consent(recipient) }
+            #expect(try await f.send(recipients, report: false).allSatisfy(\.successful))
+            await f.deliver()
+            #expect(try await f.sandboxCount() == 5, "a burst of five seconds' worth, then the pace")
+            f.clock.advance(by: .seconds(3))
+            await f.deliver()
+            #expect(try await f.sandboxCount() == 8)
+            f.clock.advance(by: .seconds(10))
+            await f.deliver()
+            #expect(try await f.sandboxCount() == 12)
+            // Put off, not attempted: no attempt was counted for the rows that waited.
+            let attempts = try await f.resource.store.read { db in
+                try await db.select().column("attempts").from("outbox").where("kind", .equal, SMSService.submitKind)
+                    .all(decodingColumn: "attempts", as: Int.self)
+            }
+            #expect(attempts.allSatisfy { $0 == 1 })
+        }
+        try await withSMS(engine: engine, pacing: SMSPacing(perMinute: [.tollFree: 1])) { f in
+            let recipients = (0..<11).map { "+1425555\(String(format: "%04d", 300 + $0))" }
+            do {
+                _ = try await f.send(recipients, report: false)
+                Issue.record("eleven queued beyond ten minutes of a one-a-minute pace were accepted")
+            } catch let error as APIError {
+                #expect(error.status == .tooManyRequests && Int(error.headers["Retry-After"] ?? "") ?? 0 >= 1)
+            }
+            #expect(try await f.send(Array(recipients.prefix(10)), report: false).count == 10)
         }
     }
 }

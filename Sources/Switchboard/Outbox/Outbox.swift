@@ -182,6 +182,14 @@ public enum Outbox {
         return true
     }
 
+    /// Puts `item` off until `until` without counting an attempt (it was marked started and not sent): only the
+    /// holder of its lease does.
+    public static func postpone(_ item: OutboxItem, until: Timestamp, owner: String, in db: any SQLDatabase) async throws {
+        try await db.update("outbox").set("next_attempt_at", to: until.milliseconds).set("lease_until", to: SQLLiteral.null)
+            .set("lease_owner", to: SQLLiteral.null).set("started", to: SQLRaw("started - 1"))
+            .where("id", .equal, item.id).where("lease_owner", .equal, owner).where("state", .equal, OutboxState.pending.rawValue).run()
+    }
+
     // MARK: Withdrawing
 
     /// Removes the rows that belong to `correlation` (to its scope and every item in it when it names no item),

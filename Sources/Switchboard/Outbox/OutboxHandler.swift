@@ -31,6 +31,9 @@ public struct DeliveryResult: Sendable {
         case drop
         /// Not attempted this time (the batch was full): goes with the next batch, no attempt counted.
         case deferred
+        /// Not attempted: the receiver's pace allows it only later (`retryAfter` from now, a carrier's rate for the
+        /// sender); no attempt is counted.
+        case postponed
     }
 
     public var disposition: Disposition

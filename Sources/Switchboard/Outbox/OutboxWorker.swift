@@ -241,13 +241,15 @@ public struct OutboxWorker: Service {
         guard deferred.count < chunk.count else {
             return []
         }
-        let recorded = outcomes.filter { $0.1.disposition != .deferred }.map { item, result in
+        let postponed = outcomes.filter { $0.1.disposition == .postponed }.map { ($0.0, now.adding($0.1.retryAfter ?? .seconds(1))) }
+        let recorded = outcomes.filter { $0.1.disposition != .deferred && $0.1.disposition != .postponed }.map { item, result in
             (item, result, decide(item, result, handler: handler, now: now))
         }
         let owner = self.owner
         let keepsSnapshot = handler.deadLetters.keepsSnapshot
         do {
             try await store.transaction { db in
+                for (item, until) in postponed { try await Outbox.postpone(item, until: until, owner: owner, in: db) }
                 for (item, result, decision) in recorded {
                     try await Outbox.record(
                         item,
@@ -280,7 +282,7 @@ public struct OutboxWorker: Service {
         switch result.disposition {
         case .delivered: return Decision(state: .delivered)
         case .drop: return Decision(state: .dropped)
-        case .deferred: return Decision(state: .pending)
+        case .deferred, .postponed: return Decision(state: .pending)
         case .reject: return Decision(state: .dead)
         case .retry:
             let attempts = item.attempts + 1

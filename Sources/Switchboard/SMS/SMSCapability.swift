@@ -1,5 +1,6 @@
 import Foundation
 import SQLKit
+import ServiceLifecycle
 
 /// SMS: the ACS SMS API through the policy gate, the outbox and a carrier (the sandbox unless one is configured),
 /// receipts and inbound messages as Event Grid events, keywords, opt-out management, alphanumeric sender ids and the
@@ -18,19 +19,30 @@ public struct SMSCapability: Capability {
     public static let repeatabilityRetention: Duration = .seconds(86_400)
 
     public let service: SMSService
+    let smpp: [SMPPCarrier]
     let api: SMSAPI
     let accessKey: any Authenticator
 
     public init(platform: Platform) {
         let inventory = NumberInventory(directory: platform.runtime.directory)
-        let sandbox = SandboxSMSCarrier(changes: platform.changes, delay: platform.configuration.sms.sandboxReceiptDelay)
+        let configuration = platform.configuration.sms
+        let relay = SMSTrafficRelay(clock: platform.clock)
+        smpp = configuration.carriers.map { SMPPCarrier(configuration: $0, sink: relay, logger: platform.logger) }
+        let sandbox = SandboxSMSCarrier(changes: platform.changes, delay: configuration.sandboxReceiptDelay)
+        var defaults: [Geography: String] = [:]
+        for carrier in configuration.carriers { if let geography = carrier.geography { defaults[geography] = carrier.name } }
         service = SMSService(
             changes: platform.changes, events: platform.events, policy: platform.policy, inventory: inventory, resources: platform.resources,
-            carriers: SMSCarriers([sandbox], inventory: inventory), configuration: platform.configuration.sms, clock: platform.clock)
-        api = SMSAPI(
-            sms: service, numbers: NumbersService(inventory: inventory, changes: platform.changes, clock: platform.clock))
+            carriers: SMSCarriers([sandbox] + smpp, inventory: inventory, defaults: defaults), configuration: configuration,
+            clock: platform.clock, stores: platform.runtime.stores, serverURL: platform.configuration.baseURL(),
+            pace: SMSPace(configuration.pacing))
+        relay.connect(service)
+        api = SMSAPI(sms: service, numbers: NumbersService(inventory: inventory, changes: platform.changes, clock: platform.clock))
         accessKey = platform.accessKey
     }
+
+    /// The SMPP binds, kept up while the server runs.
+    public var services: [any Service] { smpp }
 
     public var routes: [Route] { api.routes(accessKey: accessKey) }
 

@@ -65,7 +65,9 @@ public struct SMSInbound: Sendable {
 /// Where a carrier hands what comes back: receipts and inbound messages. It returns once what it was handed is
 /// committed, so a carrier acknowledges it to its peer only then (an SMSC redelivers what was not acknowledged).
 public protocol SMSTrafficSink: Sendable {
-    func receipt(_ receipt: SMSReceipt) async throws
+    /// Records receipts (together where they belong to one resource); returns, for each, whether its message was
+    /// found (a receipt can outrun the record of its submission).
+    func receipts(_ receipts: [SMSReceipt]) async throws -> [Bool]
     func inbound(_ message: SMSInbound) async throws
 }
 

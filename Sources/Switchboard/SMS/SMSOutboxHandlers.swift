@@ -22,8 +22,13 @@ struct SMSSubmitHandler: OutboxHandler {
         var submissions: [SMSSubmission] = []
         var positions: [Int] = []
         var results = items.map { _ in DeliveryResult(.drop, error: "the message's content was erased") }
+        let now = service.clock.now
         for (index, item) in items.enumerated() {
             guard let data = item.payload, let payload = try? JSONBody.decoder.decode(SMSService.SubmitPayload.self, from: data) else { continue }
+            if let wait = service.pace.take(from: payload.from, resource: resource.storageID, now: now) {
+                results[index] = DeliveryResult(.postponed, error: "the sender's pace", retryAfter: wait)
+                continue
+            }
             submissions.append(
                 SMSSubmission(
                     messageID: item.deliveryID, resource: resource, from: payload.from, to: payload.to, text: payload.text,
@@ -31,23 +36,31 @@ struct SMSSubmitHandler: OutboxHandler {
             positions.append(index)
         }
         let outcomes = await carrier.submit(submissions)
+        var accepted: [(messageID: String, ids: [String])] = []
+        var acceptedPositions: [Int] = []
         for (position, (submission, outcome)) in zip(positions, zip(submissions, outcomes)) {
-            do {
-                switch outcome {
-                case .accepted(let ids):
-                    try await service.submitted(submission.messageID, carrier: carrier.name, ids: ids, in: resource)
-                    results[position] = DeliveryResult(.delivered)
-                case .retry(let reason, let after):
-                    results[position] = DeliveryResult(.retry, error: reason, retryAfter: after)
-                case .failed(let reason):
+            switch outcome {
+            case .accepted(let ids):
+                accepted.append((submission.messageID, ids))
+                acceptedPositions.append(position)
+            case .retry(let reason, let after):
+                results[position] = DeliveryResult(.retry, error: reason, retryAfter: after)
+            case .failed(let reason):
+                do {
                     try await service.failed(submission.messageID, details: reason, in: resource)
                     results[position] = DeliveryResult(.drop, error: reason)
+                } catch {
+                    results[position] = DeliveryResult(.retry, error: "recording the carrier's refusal failed")
                 }
-            } catch {
-                // The carrier accepted it but its ids could not be recorded: the row comes back and is submitted
-                // again (the one case of a double submission).
-                results[position] = DeliveryResult(.retry, error: "recording the carrier's answer failed")
             }
+        }
+        do {
+            try await service.submitted(accepted, carrier: carrier.name, in: resource)
+            for position in acceptedPositions { results[position] = DeliveryResult(.delivered) }
+        } catch {
+            // The carrier accepted them but their ids could not be recorded: the rows come back and are submitted
+            // again (the one case of a double submission).
+            for position in acceptedPositions { results[position] = DeliveryResult(.retry, error: "recording the carrier's answer failed") }
         }
         return results
     }

@@ -31,6 +31,7 @@ enum SMSSchema {
             .run()
         try await db.create(index: "sms_messages_recipient").on("sms_messages").column("resource_id").column("recipient_index").run()
         try await db.create(index: "sms_messages_created").on("sms_messages").column("created_at").run()
+        try await db.create(index: "sms_messages_queue").on("sms_messages").column("resource_id").column("sender").column("status").run()
 
         // A carrier's ids of the segments it accepted, so its receipts find their message.
         try await db.create(table: "sms_carrier_ids")

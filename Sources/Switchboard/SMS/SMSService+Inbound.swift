@@ -1,5 +1,6 @@
 import Foundation
 import SMPP
+import SQLKit
 
 /// Messages handsets send to the resource's numbers, and the keywords among them.
 extension SMSService {
@@ -109,5 +110,48 @@ extension SMSService {
                 id: Self.messageID(outbound: true), from: number, to: handset, text: text, plan: plan, carrier: carrier, deliveryReport: false,
                 tag: nil, timeout: configuration.defaultReportTimeout, in: tx)
         }
+    }
+}
+
+/// What carriers hand back, routed to the resource it belongs to: a receipt by the carrier's message id (looked up
+/// in the stores), an inbound message by the number it was sent to (the inventory knows its holder).
+extension SMSService: SMSTrafficSink {
+    public func receipts(_ receipts: [SMSReceipt]) async throws -> [Bool] {
+        var found = [Bool](repeating: false, count: receipts.count)
+        // Each store is asked once for the whole batch; the receipts of a resource are recorded in one transaction.
+        for store in await stores.openStores().values where found.contains(false) {
+            let wanted = receipts.enumerated().filter { !found[$0.offset] }
+            var byCarrier: [String: [Int]] = [:]
+            for (index, receipt) in wanted { byCarrier[receipt.carrier, default: []].append(index) }
+            var byResource: [String: [Int]] = [:]
+            for (carrier, indexes) in byCarrier {
+                let rows = try await store.read { db in
+                    try await db.select().columns("carrier_message_id", "resource_id").from("sms_carrier_ids").where("carrier", .equal, carrier)
+                        .where("carrier_message_id", .in, indexes.map { receipts[$0].carrierMessageID }).all()
+                }
+                var resourceOf: [String: String] = [:]
+                for row in rows {
+                    resourceOf[try row.decode(column: "carrier_message_id", as: String.self)] = try row.decode(column: "resource_id", as: String.self)
+                }
+                for index in indexes {
+                    if let resource = resourceOf[receipts[index].carrierMessageID] { byResource[resource, default: []].append(index) }
+                }
+            }
+            for (resourceID, indexes) in byResource {
+                for index in indexes { found[index] = true }
+                // A receipt for a message of a deleted resource: acknowledged and forgotten.
+                guard let id = UUID(uuidString: resourceID), let resource = try await resources.handle(id: id) else { continue }
+                try await self.receipts(indexes.map { receipts[$0] }, in: resource)
+            }
+        }
+        return found
+    }
+
+    public func inbound(_ message: SMSInbound) async throws {
+        // A message to a number no resource holds is acknowledged and dropped: nobody could be told of it.
+        guard let to = MessagingAddress.phoneNumber(message.to), let holder = try await inventory.holder(of: to),
+            let id = UUID(uuidString: holder), let resource = try await resources.handle(id: id)
+        else { return }
+        _ = try await receive(message, in: resource, serverURL: serverURL)
     }
 }

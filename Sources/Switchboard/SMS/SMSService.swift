@@ -23,6 +23,12 @@ public struct SMSService: Sendable {
     let carriers: SMSCarriers
     let configuration: SMSConfiguration
     let clock: any WallClock
+    /// Where carriers' receipts find their message.
+    let stores: StoreRegistry
+    /// The server's address, for the links of consent confirmations a keyword causes.
+    let serverURL: String
+    /// Each sender's pace at the carrier.
+    let pace: SMSPace
 
     /// ACS: 1–100 recipients per request, a message of at most 2,048 characters.
     public static let recipientLimit = 1...100
@@ -101,7 +107,16 @@ public struct SMSService: Sendable {
                 .map { Set($0.countries) } : nil
         let plan = SMSEncoding.plan(request.message)
         let timeout = request.reportTimeoutSeconds.map { Duration.seconds($0) } ?? configuration.defaultReportTimeout
+        let backlog = Self.backlogLimit(of: sender.value, configuration.pacing)
         return try await changes.run(in: resource) { tx in
+            // Past ten minutes of the sender's pace already waiting, a send is refused rather than queued ever longer.
+            let queued = try await SMSStore.queuedCount(from: sender.value, resource: resource, in: tx.db)
+            if queued + request.recipients.count > backlog {
+                let rate = configuration.pacing.rate(of: sender.value)
+                throw APIError.tooManyRequests(
+                    retryAfterSeconds: max(1, (queued + request.recipients.count - backlog) * 60 / rate + 1),
+                    "\(queued) messages from \(sender.value) are waiting for the carrier (its pace is \(rate) a minute); try again later.")
+            }
             let repeated = try await SMSStore.repeated(request.recipients.compactMap(\.repeatabilityRequestID), resource: resource, in: tx.db)
             var results = [SMSSendResult?](repeating: nil, count: request.recipients.count)
             var pending: [(index: Int, number: String)] = []
@@ -170,6 +185,10 @@ public struct SMSService: Sendable {
         }
     }
 
+    static func backlogLimit(of sender: String, _ pacing: SMSPacing) -> Int {
+        pacing.rate(of: sender) * SMSPacing.backlogMinutes
+    }
+
     static func refusal(to: String, status: Int, _ message: String) -> SMSSendResult {
         SMSSendResult(to: to, messageId: nil, httpStatusCode: status, successful: false, errorMessage: message)
     }
@@ -206,15 +225,18 @@ public struct SMSService: Sendable {
 
     // MARK: What carriers report
 
-    /// The carrier accepted a message: its ids, for the receipts to come.
-    func submitted(_ messageID: String, carrier: String, ids: [String], in resource: ResourceHandle) async throws {
+    /// The carrier accepted messages: their ids, for the receipts to come, recorded for a whole batch at once.
+    func submitted(_ accepted: [(messageID: String, ids: [String])], carrier: String, in resource: ResourceHandle) async throws {
+        guard !accepted.isEmpty else { return }
         try await changes.run(in: resource) { tx in
-            guard var message = try await SMSStore.message(messageID, resource: resource, in: tx.db), message.status == .queued else { return }
-            message.status = .sent
-            message.carrier = carrier
-            message.submittedAt = tx.now
-            try await SMSStore.update(message, resource: resource, in: tx.db)
-            try await SMSStore.recordCarrierIDs(ids, carrier: carrier, message: messageID, resource: resource, now: tx.now, in: tx.db)
+            for (messageID, ids) in accepted {
+                guard var message = try await SMSStore.message(messageID, resource: resource, in: tx.db), message.status == .queued else { continue }
+                message.status = .sent
+                message.carrier = carrier
+                message.submittedAt = tx.now
+                try await SMSStore.update(message, resource: resource, in: tx.db)
+                try await SMSStore.recordCarrierIDs(ids, carrier: carrier, message: messageID, resource: resource, now: tx.now, in: tx.db)
+            }
         }
     }
 
@@ -232,20 +254,30 @@ public struct SMSService: Sendable {
     /// A receipt for one segment of a message the carrier accepted: the message is final once every segment has
     /// one (delivered when all were).
     public func receipt(_ receipt: SMSReceipt, in resource: ResourceHandle) async throws {
+        try await changes.run(in: resource) { tx in try await apply(receipt, in: tx) }
+    }
+
+    /// Receipts of one resource's messages, recorded together.
+    func receipts(_ receipts: [SMSReceipt], in resource: ResourceHandle) async throws {
         try await changes.run(in: resource) { tx in
-            guard
-                let (_, messageID) = try await SMSStore.messageOf(carrier: receipt.carrier, carrierMessageID: receipt.carrierMessageID, in: tx.db),
-                var message = try await SMSStore.message(messageID, resource: resource, in: tx.db), !message.status.isFinal
-            else { return }
-            if receipt.status == .delivered { message.segmentsSucceeded += 1 } else { message.segmentsFailed += 1 }
-            if receipt.status != .delivered { message.statusDetails = receipt.details ?? receipt.status.rawValue }
-            guard message.segmentsSucceeded + message.segmentsFailed >= message.segments else {
-                try await SMSStore.update(message, resource: resource, in: tx.db)
-                return
-            }
-            message.status = message.segmentsFailed == 0 ? .delivered : receipt.status == .expired ? .expired : .failed
-            try await finish(&message, at: receipt.at, in: tx)
+            for receipt in receipts { try await apply(receipt, in: tx) }
         }
+    }
+
+    func apply(_ receipt: SMSReceipt, in tx: Transaction) async throws {
+        let resource = tx.resource
+        guard
+            let (_, messageID) = try await SMSStore.messageOf(carrier: receipt.carrier, carrierMessageID: receipt.carrierMessageID, in: tx.db),
+            var message = try await SMSStore.message(messageID, resource: resource, in: tx.db), !message.status.isFinal
+        else { return }
+        if receipt.status == .delivered { message.segmentsSucceeded += 1 } else { message.segmentsFailed += 1 }
+        if receipt.status != .delivered { message.statusDetails = receipt.details ?? receipt.status.rawValue }
+        guard message.segmentsSucceeded + message.segmentsFailed >= message.segments else {
+            try await SMSStore.update(message, resource: resource, in: tx.db)
+            return
+        }
+        message.status = message.segmentsFailed == 0 ? .delivered : receipt.status == .expired ? .expired : .failed
+        try await finish(&message, at: receipt.at, in: tx)
     }
 
     /// The deadline for a message's receipt passed.

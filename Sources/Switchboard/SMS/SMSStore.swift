@@ -103,6 +103,13 @@ enum SMSStore {
             .where("id", .equal, message.id).run()
     }
 
+    /// How many messages from `sender` wait for the carrier.
+    static func queuedCount(from sender: String, resource: ResourceHandle, in db: any SQLDatabase) async throws -> Int {
+        try await db.select().column(SQLFunction("count", args: SQLLiteral.all), as: "queued").from("sms_messages")
+            .where("resource_id", .equal, resource.storageID).where("sender", .equal, sender)
+            .where("status", .equal, Message.Status.queued.rawValue).first(decodingColumn: "queued", as: Int.self) ?? 0
+    }
+
     // MARK: Carrier ids
 
     static func recordCarrierIDs(_ ids: [String], carrier: String, message: String, resource: ResourceHandle, now: Timestamp, in db: any SQLDatabase)
