@@ -303,6 +303,13 @@ def test_an_smpp_carrier_submits_reports_and_relays_what_handsets_send(start_ser
         assert statuses == {phone: "Delivered", unreachable: "Failed"}
         # Nothing went to the sandbox: the number is held at acme.
         assert handset(cs, phone) == []
+        # Delivered, the body is nowhere in the store's files, and no queued row still carries it.
+        import sqlite3
+        store = server.data_dir / "stores" / "unitedstates.sqlite"
+        for path in store.parent.glob("unitedstates.sqlite*"):
+            assert b"Your order has shipped." not in path.read_bytes(), path
+        with sqlite3.connect(f"file:{store}?mode=ro", uri=True) as db:
+            assert db.execute("SELECT count(*) FROM outbox WHERE kind = 'sms.submit' AND payload IS NOT NULL").fetchone()[0] == 0
 
         # A long message travels as concatenated segments, each receipted; the report counts them.
         (long_result,) = sms.send(from_=first, to=phone, message="A long update. " * 20, enable_delivery_report=True)
@@ -368,3 +375,40 @@ def test_a_carrier_that_asks_for_message_payload_gets_long_messages_whole_and_an
         smsc.wait_for(lambda: smsc.binds > binds, timeout=10)
         assert sms.send(from_=number, to="+14255550182", message="After the unbind")[0].successful
         smsc.wait_for(lambda: any(s["destination_addr"] == "14255550182" for s in smsc.submitted), timeout=10)
+
+
+def test_the_smpp_session_holds_its_window_rides_out_throttling_and_drops_and_waits_out_a_refused_bind(start_server):
+    from smsc_peer import SMSC
+    with SMSC(accounts={"switchboard": "s3cret"}) as smsc:
+        carrier = f"acme=smpp://switchboard:s3cret@127.0.0.1:{smsc.port}?window=3"
+        server = start_server(extra_args=FAST + ["--sms-carrier", carrier, "--sms-sender-rates", "tollFree=100000"])
+        server.cli("numbers", "inventory", "add", "--country", "US", "--type", "tollFree", "--carrier", "acme", "+18335550400")
+        cs = server.connection_string
+        (number,) = buy(cs)
+        sms = SmsClient.from_connection_string(cs)
+        # Slow answers fill the window, never past it; throttled submissions come back until accepted.
+        smsc.delay_responses(0.05)
+        smsc.throttle_next(3)
+        handsets = [f"+1425555{i:04d}" for i in range(401, 421)]
+        assert all(r.successful for r in sms.send(from_=number, to=handsets, message="Windowed"))
+        smsc.wait_for(lambda: {s["destination_addr"] for s in smsc.submitted} >= {h[1:] for h in handsets}, timeout=30)
+        assert 2 <= smsc.max_outstanding <= 3, smsc.max_outstanding
+        assert len([r for r in smsc.rejected if r.get("status") == 0x58]) == 3
+        # A dropped connection is bound again and sending goes on.
+        binds = smsc.binds
+        smsc.drop_all()
+        smsc.wait_for(lambda: smsc.binds > binds, timeout=10)
+        assert sms.send(from_=number, to="+14255550431", message="After the drop")[0].successful
+        smsc.wait_for(lambda: any(s["destination_addr"] == "14255550431" for s in smsc.submitted), timeout=10)
+
+    # Refused credentials: the bind is retried with backoff and nothing is submitted meanwhile; messages wait.
+    with SMSC(accounts={"switchboard": "other"}) as smsc:
+        carrier = f"acme=smpp://switchboard:s3cret@127.0.0.1:{smsc.port}"
+        server = start_server(name="refused", extra_args=FAST + ["--sms-carrier", carrier])
+        server.cli("numbers", "inventory", "add", "--country", "US", "--type", "tollFree", "--carrier", "acme", "+18335550401")
+        cs = server.connection_string
+        (number,) = buy(cs)
+        assert SmsClient.from_connection_string(cs).send(from_=number, to="+14255550441", message="Waiting")[0].successful
+        smsc.wait_for(lambda: len(smsc.bind_log) >= 2, timeout=10)
+        assert all(entry["status"] == 0x0E for entry in smsc.bind_log) and smsc.submitted == []
+        assert "s3cret" not in server.read_log()

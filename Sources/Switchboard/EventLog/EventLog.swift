@@ -47,26 +47,24 @@ public struct EventLog: Sendable {
             .first(decodingColumn: "last_id", as: Int64.self) ?? count
         let first = last - count + 1
         var appended: [AppendedEvent] = []
+        // One statement for all of them (a batch of receipts appends dozens).
+        var insert = tx.db.insert(into: "events")
+            .columns(
+                "resource_id", "id", "type", "correlation_scope", "correlation_item", "subject_index", "recipients", "data", "created_at")
         for (offset, event) in events.enumerated() {
             let header = EventHeader(id: first + Int64(offset), type: event.type, recipients: event.recipients, createdAt: tx.now)
             let data = try JSONBody.encoder.encode(event.payload)
             let recipients = String(decoding: try JSONBody.encoder.encode(event.recipients), as: UTF8.self)
-            try await tx.db.insert(into: "events")
-                .columns(
-                    "resource_id", "id", "type", "correlation_scope", "correlation_item", "subject_index", "recipients", "data",
-                    "created_at"
-                )
-                .values(
-                    SQLBind(resource.storageID), SQLBind(header.id), SQLBind(event.type), SQLBind(event.correlation?.scope),
-                    SQLBind(event.correlation?.item), SQLBind(event.subject.map(resource.crypto.subjectIndex)), SQLBind(recipients),
-                    SQLBind(try resource.crypto.seal(data: data, field: Self.dataField)), SQLBind(tx.now.milliseconds)
-                )
-                .run()
+            insert = insert.values(
+                SQLBind(resource.storageID), SQLBind(header.id), SQLBind(event.type), SQLBind(event.correlation?.scope),
+                SQLBind(event.correlation?.item), SQLBind(event.subject.map(resource.crypto.subjectIndex)), SQLBind(recipients),
+                SQLBind(try resource.crypto.seal(data: data, field: Self.dataField)), SQLBind(tx.now.milliseconds))
             appended.append(
                 AppendedEvent(
                     header: header, payload: event.payload, correlation: event.correlation, subject: event.subject,
                     projection: catalog.projection(for: event.type)))
         }
+        try await insert.run()
         for consumer in consumers {
             try await consumer.appended(appended, in: tx)
         }

@@ -182,6 +182,31 @@ public enum Outbox {
         return true
     }
 
+    /// Records that `items`, tried once more at `attempt`, were delivered: two statements for all of them (the rows
+    /// of a carrier's or a webhook's batch). Only rows the owner still leases at the same attempt are recorded.
+    public static func recordDelivered(_ items: [OutboxItem], attempt: Attempt, owner: String, in db: any SQLDatabase) async throws {
+        for (attempts, group) in Dictionary(grouping: items, by: \.attempts) {
+            let number = attempts + 1
+            let held = try await db.update("outbox").set("attempts", to: number).set("lease_until", to: SQLLiteral.null)
+                .set("lease_owner", to: SQLLiteral.null).set("last_status", to: attempt.status).set("last_error", to: attempt.error)
+                .set("state", to: OutboxState.delivered.rawValue).set("completed_at", to: attempt.at.milliseconds)
+                .set("payload", to: SQLLiteral.null).set("snapshot", to: SQLLiteral.null)
+                .where("id", .in, group.map(\.id)).where("lease_owner", .equal, owner).where("attempts", .equal, attempts)
+                .where("state", .equal, OutboxState.pending.rawValue).returning("id").all(decodingColumn: "id", as: Int64.self)
+            let recorded = Set(held)
+            let rows = group.filter { recorded.contains($0.id) }
+            guard !rows.isEmpty else { continue }
+            var insert = db.insert(into: "outbox_attempts")
+                .columns("outbox_id", "attempt", "resource_id", "at", "duration_ms", "status", "error", "node")
+            for item in rows {
+                insert = insert.values(
+                    SQLBind(item.id), SQLBind(number), SQLBind(item.resourceID), SQLBind(attempt.at.milliseconds),
+                    SQLBind(attempt.duration.milliseconds), SQLBind(attempt.status), SQLBind(attempt.error), SQLBind(owner))
+            }
+            try await insert.run()
+        }
+    }
+
     /// Puts `item` off until `until` without counting an attempt (it was marked started and not sent): only the
     /// holder of its lease does.
     public static func postpone(_ item: OutboxItem, until: Timestamp, owner: String, in db: any SQLDatabase) async throws {

@@ -250,7 +250,15 @@ public struct OutboxWorker: Service {
         do {
             try await store.transaction { db in
                 for (item, until) in postponed { try await Outbox.postpone(item, until: until, owner: owner, in: db) }
-                for (item, result, decision) in recorded {
+                // Deliveries with the same answer are recorded together; the rest one by one.
+                let delivered = Dictionary(
+                    grouping: recorded.filter { $0.2.state == .delivered && $0.2.error == nil },
+                    by: { DeliveredKey(status: $0.1.status, error: $0.1.error, duration: $0.1.duration) })
+                for (key, group) in delivered {
+                    try await Outbox.recordDelivered(
+                        group.map(\.0), attempt: .init(at: now, duration: key.duration, status: key.status, error: key.error), owner: owner, in: db)
+                }
+                for (item, result, decision) in recorded where !(decision.state == .delivered && decision.error == nil) {
                     try await Outbox.record(
                         item,
                         attempt: .init(at: now, duration: result.duration, status: result.status, error: decision.error ?? result.error),
@@ -268,6 +276,13 @@ public struct OutboxWorker: Service {
                 metadata: ["kind": "\(item.kind)", "target": "\(item.target)", "reason": "\(decision.error ?? result.error ?? "rejected")"])
         }
         return deferred
+    }
+
+    /// Deliveries recorded together: the same answer in the same time.
+    struct DeliveredKey: Hashable {
+        let status: Int?
+        let error: String?
+        let duration: Duration
     }
 
     /// What becomes of a row after an attempt.

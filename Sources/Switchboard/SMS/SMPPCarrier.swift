@@ -256,10 +256,15 @@ final class ReceiptQueue: Sendable {
         continuation.yield()
     }
 
+    /// At most this many go in one batch (a statement's bind parameters are limited), the rest in the next.
+    static let batchLimit = 500
+
     func drain() -> [(receipt: SMSReceipt, delivery: SMPPDelivery)] {
         items.withLock { items in
-            defer { items.removeAll() }
-            return items
+            let batch = Array(items.prefix(Self.batchLimit))
+            items.removeFirst(batch.count)
+            if !items.isEmpty { continuation.yield() }
+            return batch
         }
     }
 

@@ -105,27 +105,27 @@ struct SandboxReceiptHandler: OutboxHandler {
     func batchLimit(target: String, resource: ResourceHandle) async -> Int { 100 }
 
     func deliver(_ items: [OutboxItem], resource: ResourceHandle) async -> [DeliveryResult] {
+        let now = service.clock.now
+        var receipts: [SMSReceipt] = []
         var results: [DeliveryResult] = []
         for item in items {
             guard let data = item.payload, let payload = try? JSONBody.decoder.decode(SandboxSMSCarrier.ReceiptPayload.self, from: data) else {
                 results.append(DeliveryResult(.drop))
                 continue
             }
-            do {
-                let now = service.clock.now
-                for id in payload.ids {
-                    try await service.receipt(
-                        SMSReceipt(
-                            carrier: SandboxSMSCarrier.name, carrierMessageID: id, status: payload.delivered ? .delivered : .failed,
-                            details: payload.delivered ? nil : "UNDELIV: the sandbox handset is unreachable (its number ends in 0000).", at: now),
-                        in: resource)
-                }
-                results.append(DeliveryResult(.delivered))
-            } catch {
-                results.append(DeliveryResult(.retry, error: "the receipt could not be recorded"))
+            receipts += payload.ids.map { id in
+                SMSReceipt(
+                    carrier: SandboxSMSCarrier.name, carrierMessageID: id, status: payload.delivered ? .delivered : .failed,
+                    details: payload.delivered ? nil : "UNDELIV: the sandbox handset is unreachable (its number ends in 0000).", at: now)
             }
+            results.append(DeliveryResult(.delivered))
         }
-        return results
+        do {
+            try await service.receipts(receipts, in: resource)
+            return results
+        } catch {
+            return items.map { _ in DeliveryResult(.retry, error: "the receipts could not be recorded") }
+        }
     }
 
     func snapshot(_ item: OutboxItem, resource: ResourceHandle) async -> Data? { nil }

@@ -152,6 +152,7 @@ public struct SMSService: Sendable {
             if !pending.isEmpty {
                 let decisions = try await policy.decide(
                     PolicyMessage(channel: .sms, from: sender.value, to: pending.map(\.number), text: request.message), operation: nil, in: tx)
+                var outgoing: [Outgoing] = []
                 for ((index, number), decision) in zip(pending, decisions) {
                     guard decision.allowed else {
                         let status = decision.code == .senderNotAuthorized ? 401 : 403
@@ -159,11 +160,13 @@ public struct SMSService: Sendable {
                         continue
                     }
                     let id = Self.messageID(outbound: true)
-                    try await enqueue(
-                        id: id, from: sender.value, to: number, text: request.message, plan: plan, carrier: route,
-                        deliveryReport: request.deliveryReport, tag: request.tag, timeout: timeout, in: tx)
+                    outgoing.append(
+                        try self.outgoing(
+                            id: id, from: sender.value, to: number, text: request.message, plan: plan, carrier: route,
+                            deliveryReport: request.deliveryReport, tag: request.tag, timeout: timeout, now: tx.now))
                     results[index] = SMSSendResult(to: number, messageId: id, httpStatusCode: 202, successful: true)
                 }
+                try await enqueue(outgoing, in: tx)
             }
             for (id, index) in firstWithID {
                 guard var result = results[index] else { continue }
@@ -199,20 +202,25 @@ public struct SMSService: Sendable {
         return "\(outbound ? "Outgoing" : "Incoming")_\(random)_noam"
     }
 
-    /// Records an outgoing message and queues its submission, and the deadline for its receipt, in `tx`.
-    func enqueue(
+    /// An outgoing message and the outbox rows that carry it: its submission and the deadline for its receipt.
+    struct Outgoing {
+        let message: SMSStore.Message
+        let rows: [NewOutboxItem]
+    }
+
+    func outgoing(
         id: String, from: String, to: String, text: String, plan: SMSPlan, carrier: String, deliveryReport: Bool, tag: String?,
-        timeout: Duration, in tx: Transaction
-    ) async throws {
+        timeout: Duration, now: Timestamp
+    ) throws -> Outgoing {
         let message = SMSStore.Message(
             id: id, direction: .outbound, sender: from, recipient: to, segments: plan.segmentCount, encoding: plan.encoding.rawValue,
             status: .queued, statusDetails: nil, deliveryReport: deliveryReport, tag: tag, reportTimeoutSeconds: Int(timeout.components.seconds),
-            carrier: carrier, segmentsSucceeded: 0, segmentsFailed: 0, createdAt: tx.now, submittedAt: nil, finishedAt: nil)
-        try await SMSStore.insert(message, resource: tx.resource, in: tx.db)
-        let deadline = tx.now.adding(timeout)
+            carrier: carrier, segmentsSucceeded: 0, segmentsFailed: 0, createdAt: now, submittedAt: nil, finishedAt: nil)
+        let deadline = now.adding(timeout)
         let payload = try JSONBody.encoder.encode(SubmitPayload(from: from, to: to, text: text, segments: plan.segmentCount))
-        try await Outbox.enqueue(
-            [
+        return Outgoing(
+            message: message,
+            rows: [
                 NewOutboxItem(
                     kind: Self.submitKind, target: carrier, deliveryID: id, subject: .phoneNumber(to),
                     correlation: Correlation(scope: "sms:\(id)", item: "submit"), payload: payload, maxAttempts: 1000, expiresAt: deadline),
@@ -220,23 +228,42 @@ public struct SMSService: Sendable {
                     kind: Self.timeoutKind, target: "sms", deliveryID: id, subject: .phoneNumber(to),
                     correlation: Correlation(scope: "sms:\(id)", item: "timeout"), maxAttempts: 100, expiresAt: deadline.adding(seconds: 86_400),
                     notBefore: deadline),
+            ])
+    }
+
+    /// Records outgoing messages and queues their rows in `tx`, all in a few statements.
+    func enqueue(_ outgoing: [Outgoing], in tx: Transaction) async throws {
+        guard !outgoing.isEmpty else { return }
+        try await SMSStore.insert(outgoing.map(\.message), resource: tx.resource, in: tx.db)
+        try await Outbox.enqueue(outgoing.flatMap(\.rows), in: tx)
+    }
+
+    /// Records one outgoing message and queues it (a keyword's answer, a confirmation).
+    func enqueue(
+        id: String, from: String, to: String, text: String, plan: SMSPlan, carrier: String, deliveryReport: Bool, tag: String?,
+        timeout: Duration, in tx: Transaction
+    ) async throws {
+        try await enqueue(
+            [
+                try outgoing(
+                    id: id, from: from, to: to, text: text, plan: plan, carrier: carrier, deliveryReport: deliveryReport, tag: tag,
+                    timeout: timeout, now: tx.now)
             ], in: tx)
     }
 
     // MARK: What carriers report
 
-    /// The carrier accepted messages: their ids, for the receipts to come, recorded for a whole batch at once.
+    /// The carrier accepted messages: their ids, for the receipts to come, recorded for a whole batch at once (a
+    /// message that ended meanwhile, by its deadline, stays ended).
     func submitted(_ accepted: [(messageID: String, ids: [String])], carrier: String, in resource: ResourceHandle) async throws {
         guard !accepted.isEmpty else { return }
         try await changes.run(in: resource) { tx in
-            for (messageID, ids) in accepted {
-                guard var message = try await SMSStore.message(messageID, resource: resource, in: tx.db), message.status == .queued else { continue }
-                message.status = .sent
-                message.carrier = carrier
-                message.submittedAt = tx.now
-                try await SMSStore.update(message, resource: resource, in: tx.db)
-                try await SMSStore.recordCarrierIDs(ids, carrier: carrier, message: messageID, resource: resource, now: tx.now, in: tx.db)
-            }
+            try await tx.db.update("sms_messages").set("status", to: SMSStore.Message.Status.sent.rawValue).set("carrier", to: carrier)
+                .set("submitted_at", to: tx.now.milliseconds).where("resource_id", .equal, resource.storageID)
+                .where("id", .in, accepted.map(\.messageID)).where("status", .equal, SMSStore.Message.Status.queued.rawValue).run()
+            try await SMSStore.recordCarrierIDs(
+                accepted.flatMap { message in message.ids.map { (message.messageID, $0) } }, carrier: carrier, resource: resource, now: tx.now,
+                in: tx.db)
         }
     }
 
@@ -254,30 +281,43 @@ public struct SMSService: Sendable {
     /// A receipt for one segment of a message the carrier accepted: the message is final once every segment has
     /// one (delivered when all were).
     public func receipt(_ receipt: SMSReceipt, in resource: ResourceHandle) async throws {
-        try await changes.run(in: resource) { tx in try await apply(receipt, in: tx) }
+        try await receipts([receipt], in: resource)
     }
 
-    /// Receipts of one resource's messages, recorded together.
+    /// Receipts of one resource's messages, recorded together: the messages they name are read at once, counted,
+    /// and those now final reported in one append.
     func receipts(_ receipts: [SMSReceipt], in resource: ResourceHandle) async throws {
+        guard !receipts.isEmpty else { return }
         try await changes.run(in: resource) { tx in
-            for receipt in receipts { try await apply(receipt, in: tx) }
+            var messageOf: [String: String] = [:]
+            for (carrier, group) in Dictionary(grouping: receipts, by: \.carrier) {
+                let rows = try await tx.db.select().columns("carrier_message_id", "message_id").from("sms_carrier_ids")
+                    .where("carrier", .equal, carrier).where("carrier_message_id", .in, group.map(\.carrierMessageID)).all()
+                for row in rows {
+                    messageOf["\(carrier)|\(try row.decode(column: "carrier_message_id", as: String.self))"] = try row.decode(
+                        column: "message_id", as: String.self)
+                }
+            }
+            var messages = Dictionary(
+                uniqueKeysWithValues: try await SMSStore.messages(Array(Set(messageOf.values)), resource: resource, in: tx.db).map { ($0.id, $0) })
+            var finished: [(message: SMSStore.Message, at: Timestamp)] = []
+            var changed = Set<String>()
+            for receipt in receipts {
+                guard let id = messageOf["\(receipt.carrier)|\(receipt.carrierMessageID)"], var message = messages[id], !message.status.isFinal
+                else { continue }
+                if receipt.status == .delivered { message.segmentsSucceeded += 1 } else { message.segmentsFailed += 1 }
+                if receipt.status != .delivered { message.statusDetails = receipt.details ?? receipt.status.rawValue }
+                if message.segmentsSucceeded + message.segmentsFailed >= message.segments {
+                    message.status = message.segmentsFailed == 0 ? .delivered : receipt.status == .expired ? .expired : .failed
+                    message.finishedAt = tx.now
+                    finished.append((message, receipt.at))
+                }
+                messages[id] = message
+                changed.insert(id)
+            }
+            try await SMSStore.update(changed.sorted().compactMap { messages[$0] }, resource: resource, in: tx.db)
+            try await finish(finished, in: tx)
         }
-    }
-
-    func apply(_ receipt: SMSReceipt, in tx: Transaction) async throws {
-        let resource = tx.resource
-        guard
-            let (_, messageID) = try await SMSStore.messageOf(carrier: receipt.carrier, carrierMessageID: receipt.carrierMessageID, in: tx.db),
-            var message = try await SMSStore.message(messageID, resource: resource, in: tx.db), !message.status.isFinal
-        else { return }
-        if receipt.status == .delivered { message.segmentsSucceeded += 1 } else { message.segmentsFailed += 1 }
-        if receipt.status != .delivered { message.statusDetails = receipt.details ?? receipt.status.rawValue }
-        guard message.segmentsSucceeded + message.segmentsFailed >= message.segments else {
-            try await SMSStore.update(message, resource: resource, in: tx.db)
-            return
-        }
-        message.status = message.segmentsFailed == 0 ? .delivered : receipt.status == .expired ? .expired : .failed
-        try await finish(&message, at: receipt.at, in: tx)
     }
 
     /// The deadline for a message's receipt passed.
@@ -289,21 +329,26 @@ public struct SMSService: Sendable {
     func finish(_ message: inout SMSStore.Message, at: Timestamp? = nil, in tx: Transaction) async throws {
         message.finishedAt = tx.now
         try await SMSStore.update(message, resource: tx.resource, in: tx.db)
-        try await Outbox.withdraw(correlatedWith: Correlation(scope: "sms:\(message.id)", item: "timeout"), resource: tx.resource, in: tx.db)
-        try await Outbox.withdraw(correlatedWith: Correlation(scope: "sms:\(message.id)", item: "submit"), resource: tx.resource, in: tx.db)
-        guard message.deliveryReport, let recipient = message.recipient else { return }
-        let at = (at ?? tx.now).date
-        var data = SMSEventData(messageId: message.id, from: message.sender, to: recipient, receivedTimestamp: tx.now.date)
-        data.deliveryStatus = message.status == .delivered ? "Delivered" : "Failed"
-        data.deliveryStatusDetails = message.status == .delivered ? "No error." : message.statusDetails
-        data.deliveryAttempts = [.init(timestamp: at, segmentsSucceeded: message.segmentsSucceeded, segmentsFailed: message.segmentsFailed)]
-        data.tag = message.tag
-        _ = try await events.append(
-            [
-                NewEvent(
-                    type: SMSEventType.deliveryReport.rawValue, payload: data, recipients: [],
-                    correlation: Correlation(scope: "sms:\(message.id)", item: "report"), subject: .phoneNumber(recipient))
-            ], in: tx)
+        try await finish([(message, at ?? tx.now)], in: tx)
+    }
+
+    /// Reports of messages that just ended (already updated), and their deadlines withdrawn, in a few statements.
+    func finish(_ ended: [(message: SMSStore.Message, at: Timestamp)], in tx: Transaction) async throws {
+        guard !ended.isEmpty else { return }
+        try await tx.db.delete(from: "outbox").where("resource_id", .equal, tx.resource.storageID)
+            .where("correlation_scope", .in, ended.map { "sms:\($0.message.id)" }).where("correlation_item", .in, ["timeout", "submit"]).run()
+        let reports = ended.compactMap { message, at -> NewEvent? in
+            guard message.deliveryReport, let recipient = message.recipient else { return nil }
+            var data = SMSEventData(messageId: message.id, from: message.sender, to: recipient, receivedTimestamp: tx.now.date)
+            data.deliveryStatus = message.status == .delivered ? "Delivered" : "Failed"
+            data.deliveryStatusDetails = message.status == .delivered ? "No error." : message.statusDetails
+            data.deliveryAttempts = [.init(timestamp: at.date, segmentsSucceeded: message.segmentsSucceeded, segmentsFailed: message.segmentsFailed)]
+            data.tag = message.tag
+            return NewEvent(
+                type: SMSEventType.deliveryReport.rawValue, payload: data, recipients: [],
+                correlation: Correlation(scope: "sms:\(message.id)", item: "report"), subject: .phoneNumber(recipient))
+        }
+        _ = try await events.append(reports, in: tx)
     }
 
     /// The message's metadata, for the sandbox and tests.

@@ -53,18 +53,31 @@ enum SMSStore {
     ]
 
     static func insert(_ message: Message, resource: ResourceHandle, in db: any SQLDatabase) async throws {
-        let recipient = message.recipient ?? ""
-        try await db.insert(into: "sms_messages")
-            .columns(["resource_id", "recipient_index"] + columns)
-            .values(
+        try await insert([message], resource: resource, in: db)
+    }
+
+    /// Inserts messages in one statement.
+    static func insert(_ messages: [Message], resource: ResourceHandle, in db: any SQLDatabase) async throws {
+        guard !messages.isEmpty else { return }
+        var insert = db.insert(into: "sms_messages").columns(["resource_id", "recipient_index"] + columns)
+        for message in messages {
+            let recipient = message.recipient ?? ""
+            insert = insert.values(
                 SQLBind(resource.storageID), SQLBind(resource.crypto.blindIndex(recipient, kind: .phoneNumber)), SQLBind(message.id),
                 SQLBind(message.direction.rawValue), SQLBind(message.sender),
                 SQLBind(try resource.crypto.sealIfPresent(message.recipient, field: recipientField)), SQLBind(message.segments),
                 SQLBind(message.encoding), SQLBind(message.status.rawValue), SQLBind(message.statusDetails), SQLBind(message.deliveryReport ? 1 : 0),
                 SQLBind(try resource.crypto.sealIfPresent(message.tag, field: tagField)), SQLBind(message.reportTimeoutSeconds),
                 SQLBind(message.carrier), SQLBind(message.segmentsSucceeded), SQLBind(message.segmentsFailed),
-                SQLBind(message.createdAt.milliseconds), SQLBind(message.submittedAt?.milliseconds), SQLBind(message.finishedAt?.milliseconds)
-            ).run()
+                SQLBind(message.createdAt.milliseconds), SQLBind(message.submittedAt?.milliseconds), SQLBind(message.finishedAt?.milliseconds))
+        }
+        try await insert.run()
+    }
+
+    static func messages(_ ids: [String], resource: ResourceHandle, in db: any SQLDatabase) async throws -> [Message] {
+        guard !ids.isEmpty else { return [] }
+        return try await db.select().columns(columns).from("sms_messages").where("resource_id", .equal, resource.storageID)
+            .where("id", .in, ids).all().map { try decode($0, resource: resource) }
     }
 
     static func message(_ id: String, resource: ResourceHandle, in db: any SQLDatabase) async throws -> Message? {
@@ -110,26 +123,36 @@ enum SMSStore {
             .where("status", .equal, Message.Status.queued.rawValue).first(decodingColumn: "queued", as: Int.self) ?? 0
     }
 
+    /// Updates messages, one statement for each set of them that changed alike (a batch of receipts: mostly
+    /// delivered, one segment each).
+    static func update(_ messages: [Message], resource: ResourceHandle, in db: any SQLDatabase) async throws {
+        struct Change: Hashable {
+            let status: String, details: String?, carrier: String?, succeeded: Int, failed: Int, submitted: Int64?, finished: Int64?
+        }
+        let groups = Dictionary(grouping: messages) {
+            Change(
+                status: $0.status.rawValue, details: $0.statusDetails, carrier: $0.carrier, succeeded: $0.segmentsSucceeded,
+                failed: $0.segmentsFailed, submitted: $0.submittedAt?.milliseconds, finished: $0.finishedAt?.milliseconds)
+        }
+        for (change, group) in groups {
+            try await db.update("sms_messages").set("status", to: change.status).set("status_details", to: change.details)
+                .set("carrier", to: change.carrier).set("segments_succeeded", to: change.succeeded).set("segments_failed", to: change.failed)
+                .set("submitted_at", to: change.submitted).set("finished_at", to: change.finished)
+                .where("resource_id", .equal, resource.storageID).where("id", .in, group.map(\.id)).run()
+        }
+    }
+
     // MARK: Carrier ids
 
-    static func recordCarrierIDs(_ ids: [String], carrier: String, message: String, resource: ResourceHandle, now: Timestamp, in db: any SQLDatabase)
-        async throws
-    {
+    static func recordCarrierIDs(
+        _ ids: [(messageID: String, carrierID: String)], carrier: String, resource: ResourceHandle, now: Timestamp, in db: any SQLDatabase
+    ) async throws {
         guard !ids.isEmpty else { return }
         var insert = db.insert(into: "sms_carrier_ids").columns("carrier", "carrier_message_id", "resource_id", "message_id", "created_at")
-        for id in ids {
+        for (message, id) in ids {
             insert = insert.values(SQLBind(carrier), SQLBind(id), SQLBind(resource.storageID), SQLBind(message), SQLBind(now.milliseconds))
         }
         try await insert.ignoringConflicts(with: ["carrier", "carrier_message_id"]).run()
-    }
-
-    /// The resource and message a carrier's id belongs to.
-    static func messageOf(carrier: String, carrierMessageID: String, in db: any SQLDatabase) async throws -> (resourceID: String, messageID: String)?
-    {
-        try await db.select().columns("resource_id", "message_id").from("sms_carrier_ids").where("carrier", .equal, carrier)
-            .where("carrier_message_id", .equal, carrierMessageID).first().map {
-                (try $0.decode(column: "resource_id", as: String.self), try $0.decode(column: "message_id", as: String.self))
-            }
     }
 
     // MARK: Repeatability
