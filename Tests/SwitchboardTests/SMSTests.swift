@@ -209,6 +209,29 @@ extension SMSTests {
     }
 }
 
+extension SMSTests {
+    @Test(arguments: TestEngine.available)
+    func aReceiptFindsItsMessageWhetherTheSMSCWritesTheIdInHexOrInDecimal(engine: TestEngine) async throws {
+        try await withSMS(engine: engine) { f in
+            try await f.consent("+14255550141")
+            let sent = try await f.send(["+14255550141", "+14255550141"], report: false)
+            let first = try #require(sent[0].messageId)
+            let second = try #require(sent[1].messageId)
+            // The SMSC answered submit_sm with zero-padded hex ids; its receipts say the same numbers in decimal.
+            try await f.sms.submitted([(first, ["0000001F"]), (second, ["0000A1B2"])], carrier: "acme", in: f.resource)
+            let found = try await f.sms.receipts([
+                SMSReceipt(carrier: "acme", carrierMessageID: "31", status: .delivered, details: nil, at: f.clock.now),
+                SMSReceipt(carrier: "acme", carrierMessageID: "41394", status: .failed, details: "UNDELIV", at: f.clock.now),
+                SMSReceipt(carrier: "acme", carrierMessageID: "32", status: .delivered, details: nil, at: f.clock.now),
+                SMSReceipt(carrier: "other", carrierMessageID: "31", status: .delivered, details: nil, at: f.clock.now),
+            ])
+            #expect(found == [true, true, false, false])
+            #expect(try await f.message(first).status == .delivered)
+            #expect(try await f.message(second).status == .failed)
+        }
+    }
+}
+
 extension SMSTests.Fixture {
     func sandboxCount() async throws -> Int {
         try await sms.sandboxMessages(handset: nil, limit: 100, in: resource).count

@@ -40,8 +40,14 @@ enum SMSSchema {
             .column("resource_id", type: .text, .notNull)
             .column("message_id", type: .text, .notNull)
             .column("created_at", type: .bigint, .notNull)
+            // The id read as a hexadecimal and as a decimal number: many SMSCs answer submit_sm in one and receipt in
+            // the other, sometimes zero-padded.
+            .column("hex_value", type: .bigint)
+            .column("decimal_value", type: .bigint)
             .primaryKey("carrier", "carrier_message_id")
             .run()
+        try await db.create(index: "sms_carrier_ids_hex").on("sms_carrier_ids").column("carrier").column("hex_value").run()
+        try await db.create(index: "sms_carrier_ids_decimal").on("sms_carrier_ids").column("carrier").column("decimal_value").run()
         try await db.create(index: "sms_carrier_ids_message").on("sms_carrier_ids").column("resource_id").column("message_id").run()
 
         // Per-recipient repeatability: the first result of a request id, sealed (it names the recipient).

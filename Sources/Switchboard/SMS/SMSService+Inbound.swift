@@ -125,16 +125,11 @@ extension SMSService: SMSTrafficSink {
             for (index, receipt) in wanted { byCarrier[receipt.carrier, default: []].append(index) }
             var byResource: [String: [Int]] = [:]
             for (carrier, indexes) in byCarrier {
-                let rows = try await store.read { db in
-                    try await db.select().columns("carrier_message_id", "resource_id").from("sms_carrier_ids").where("carrier", .equal, carrier)
-                        .where("carrier_message_id", .in, indexes.map { receipts[$0].carrierMessageID }).all()
-                }
-                var resourceOf: [String: String] = [:]
-                for row in rows {
-                    resourceOf[try row.decode(column: "carrier_message_id", as: String.self)] = try row.decode(column: "resource_id", as: String.self)
+                let matches = try await store.read { db in
+                    try await SMSStore.carrierMatches(carrier: carrier, ids: indexes.map { receipts[$0].carrierMessageID }, in: db)
                 }
                 for index in indexes {
-                    if let resource = resourceOf[receipts[index].carrierMessageID] { byResource[resource, default: []].append(index) }
+                    if let match = matches[receipts[index].carrierMessageID] { byResource[match.resourceID, default: []].append(index) }
                 }
             }
             for (resourceID, indexes) in byResource {

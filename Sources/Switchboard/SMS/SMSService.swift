@@ -291,11 +291,9 @@ public struct SMSService: Sendable {
         try await changes.run(in: resource) { tx in
             var messageOf: [String: String] = [:]
             for (carrier, group) in Dictionary(grouping: receipts, by: \.carrier) {
-                let rows = try await tx.db.select().columns("carrier_message_id", "message_id").from("sms_carrier_ids")
-                    .where("carrier", .equal, carrier).where("carrier_message_id", .in, group.map(\.carrierMessageID)).all()
-                for row in rows {
-                    messageOf["\(carrier)|\(try row.decode(column: "carrier_message_id", as: String.self))"] = try row.decode(
-                        column: "message_id", as: String.self)
+                for (id, match) in try await SMSStore.carrierMatches(carrier: carrier, ids: group.map(\.carrierMessageID), in: tx.db)
+                where match.resourceID == resource.storageID {
+                    messageOf["\(carrier)|\(id)"] = match.messageID
                 }
             }
             var messages = Dictionary(

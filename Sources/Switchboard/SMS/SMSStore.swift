@@ -1,4 +1,5 @@
 import Foundation
+import SMPP
 import SQLKit
 
 /// The queries of the SMS tables. The other party's number is sealed (`recipient`) and found by its blind index.
@@ -148,11 +149,58 @@ enum SMSStore {
         _ ids: [(messageID: String, carrierID: String)], carrier: String, resource: ResourceHandle, now: Timestamp, in db: any SQLDatabase
     ) async throws {
         guard !ids.isEmpty else { return }
-        var insert = db.insert(into: "sms_carrier_ids").columns("carrier", "carrier_message_id", "resource_id", "message_id", "created_at")
+        var insert = db.insert(into: "sms_carrier_ids")
+            .columns("carrier", "carrier_message_id", "resource_id", "message_id", "created_at", "hex_value", "decimal_value")
         for (message, id) in ids {
-            insert = insert.values(SQLBind(carrier), SQLBind(id), SQLBind(resource.storageID), SQLBind(message), SQLBind(now.milliseconds))
+            let (hex, decimal) = numericValues(of: id)
+            insert = insert.values(
+                SQLBind(carrier), SQLBind(id), SQLBind(resource.storageID), SQLBind(message), SQLBind(now.milliseconds), SQLBind(hex),
+                SQLBind(decimal))
         }
         try await insert.ignoringConflicts(with: ["carrier", "carrier_message_id"]).run()
+    }
+
+    /// An id read as a hexadecimal and as a decimal number, where it is one that fits.
+    static func numericValues(of id: String) -> (hex: Int64?, decimal: Int64?) {
+        let trimmed = id.trimmingCharacters(in: .whitespaces)
+        return (
+            UInt64(trimmed, radix: 16).flatMap { $0 <= UInt64(Int64.max) ? Int64($0) : nil },
+            UInt64(trimmed, radix: 10).flatMap { $0 <= UInt64(Int64.max) ? Int64($0) : nil }
+        )
+    }
+
+    /// The messages the ids in a carrier's receipts name, by receipted id: the id as submitted, else the same
+    /// number written the other way (hex for decimal, decimal for hex, with or without padding).
+    static func carrierMatches(carrier: String, ids: [String], in db: any SQLDatabase) async throws
+        -> [String: (resourceID: String, messageID: String)]
+    {
+        guard !ids.isEmpty else { return [:] }
+        var found: [String: (resourceID: String, messageID: String)] = [:]
+        for row in try await db.select().columns("carrier_message_id", "resource_id", "message_id").from("sms_carrier_ids")
+            .where("carrier", .equal, carrier).where("carrier_message_id", .in, ids).all()
+        {
+            found[try row.decode(column: "carrier_message_id", as: String.self)] = (
+                try row.decode(column: "resource_id", as: String.self), try row.decode(column: "message_id", as: String.self)
+            )
+        }
+        let unmatched = ids.filter { found[$0] == nil }
+        let values = Array(
+            Set(
+                unmatched.flatMap { id -> [Int64] in
+                    let (hex, decimal) = numericValues(of: id)
+                    return [hex, decimal].compactMap { $0 }
+                }))
+        guard !values.isEmpty else { return found }
+        let rows = try await db.select().columns("carrier_message_id", "resource_id", "message_id").from("sms_carrier_ids")
+            .where("carrier", .equal, carrier)
+            .where { $0.where("hex_value", .in, values).orWhere("decimal_value", .in, values) }.all()
+        for row in rows {
+            let submitted = try row.decode(column: "carrier_message_id", as: String.self)
+            for id in unmatched where found[id] == nil && DeliveryReceipt.messageIDsMatch(submitted, id) {
+                found[id] = (try row.decode(column: "resource_id", as: String.self), try row.decode(column: "message_id", as: String.self))
+            }
+        }
+        return found
     }
 
     // MARK: Repeatability
