@@ -1,16 +1,28 @@
 import Foundation
 
+/// What SMS's outbox handlers share: they work for the SMS service, keep no content in their dead letters (a
+/// message's body must not outlive its delivery; its fate is told by its status), and take a hundred rows at a time.
+protocol SMSOutboxHandler: OutboxHandler {
+    var service: SMSService { get }
+}
+
+extension SMSOutboxHandler {
+    var deadLetters: DeadLetterPolicy { .withoutContent }
+
+    func batchLimit(target: String, resource: ResourceHandle) async -> Int { 100 }
+
+    func snapshot(_ item: OutboxItem, resource: ResourceHandle) async -> Data? { nil }
+}
+
 /// Submits queued messages to their carrier (`sms.submit`, one lane per carrier). A message is submitted twice only
 /// when the node dies between the carrier's acceptance and the commit of its ids; throttling and a carrier out of
 /// reach are retried, a refusal ends the message as failed.
-struct SMSSubmitHandler: OutboxHandler {
+struct SMSSubmitHandler: SMSOutboxHandler {
     let service: SMSService
 
     var kind: String { SMSService.submitKind }
     /// Carriers throttle for seconds, not hours: retry soon, and keep at it until the message's report deadline.
     var retrySchedule: RetrySchedule { RetrySchedule(delays: [.seconds(1), .seconds(2), .seconds(5), .seconds(10), .seconds(30), .seconds(60)]) }
-    var deadLetters: DeadLetterPolicy { .withoutContent }
-
     func batchLimit(target: String, resource: ResourceHandle) async -> Int {
         service.carriers.carrier(named: target)?.window ?? 1
     }
@@ -65,19 +77,14 @@ struct SMSSubmitHandler: OutboxHandler {
         return results
     }
 
-    func snapshot(_ item: OutboxItem, resource: ResourceHandle) async -> Data? { nil }
 }
 
 /// Ends a message whose receipt did not come before its deadline (`sms.receiptTimeout`).
-struct SMSReceiptTimeoutHandler: OutboxHandler {
+struct SMSReceiptTimeoutHandler: SMSOutboxHandler {
     let service: SMSService
 
     var kind: String { SMSService.timeoutKind }
     var retrySchedule: RetrySchedule { RetrySchedule(delays: [.seconds(5), .seconds(30), .seconds(300)]) }
-    var deadLetters: DeadLetterPolicy { .withoutContent }
-
-    func batchLimit(target: String, resource: ResourceHandle) async -> Int { 100 }
-
     func deliver(_ items: [OutboxItem], resource: ResourceHandle) async -> [DeliveryResult] {
         var results: [DeliveryResult] = []
         for item in items {
@@ -91,19 +98,14 @@ struct SMSReceiptTimeoutHandler: OutboxHandler {
         return results
     }
 
-    func snapshot(_ item: OutboxItem, resource: ResourceHandle) async -> Data? { nil }
 }
 
 /// The sandbox carrier's receipts, due a short delay after it accepted a message (`sms.sandboxReceipt`).
-struct SandboxReceiptHandler: OutboxHandler {
+struct SandboxReceiptHandler: SMSOutboxHandler {
     let service: SMSService
 
     var kind: String { SMSService.sandboxReceiptKind }
     var retrySchedule: RetrySchedule { RetrySchedule(delays: [.seconds(1), .seconds(5), .seconds(30)]) }
-    var deadLetters: DeadLetterPolicy { .withoutContent }
-
-    func batchLimit(target: String, resource: ResourceHandle) async -> Int { 100 }
-
     func deliver(_ items: [OutboxItem], resource: ResourceHandle) async -> [DeliveryResult] {
         let now = service.clock.now
         var receipts: [SMSReceipt] = []
@@ -128,19 +130,14 @@ struct SandboxReceiptHandler: OutboxHandler {
         }
     }
 
-    func snapshot(_ item: OutboxItem, resource: ResourceHandle) async -> Data? { nil }
 }
 
 /// Sends the double opt-in confirmations the policy queues for SMS (`messaging.confirmation`, target `sms`).
-struct SMSConfirmationHandler: OutboxHandler {
+struct SMSConfirmationHandler: SMSOutboxHandler {
     let service: SMSService
 
     var kind: String { ConsentConfirmation.kind(for: .sms) }
     var retrySchedule: RetrySchedule { RetrySchedule(delays: [.seconds(5), .seconds(30), .seconds(300)]) }
-    var deadLetters: DeadLetterPolicy { .withoutContent }
-
-    func batchLimit(target: String, resource: ResourceHandle) async -> Int { 100 }
-
     func deliver(_ items: [OutboxItem], resource: ResourceHandle) async -> [DeliveryResult] {
         var results: [DeliveryResult] = []
         for item in items {
@@ -158,5 +155,4 @@ struct SMSConfirmationHandler: OutboxHandler {
         return results
     }
 
-    func snapshot(_ item: OutboxItem, resource: ResourceHandle) async -> Data? { nil }
 }

@@ -124,19 +124,22 @@ extension SMSService: SMSTrafficSink {
             var byCarrier: [String: [Int]] = [:]
             for (index, receipt) in wanted { byCarrier[receipt.carrier, default: []].append(index) }
             var byResource: [String: [Int]] = [:]
+            var messageOf: [String: String] = [:]
             for (carrier, indexes) in byCarrier {
                 let matches = try await store.read { db in
                     try await SMSStore.carrierMatches(carrier: carrier, ids: indexes.map { receipts[$0].carrierMessageID }, in: db)
                 }
                 for index in indexes {
-                    if let match = matches[receipts[index].carrierMessageID] { byResource[match.resourceID, default: []].append(index) }
+                    guard let match = matches[receipts[index].carrierMessageID] else { continue }
+                    byResource[match.resourceID, default: []].append(index)
+                    messageOf[Self.receiptKey(carrier, receipts[index].carrierMessageID)] = match.messageID
                 }
             }
             for (resourceID, indexes) in byResource {
                 for index in indexes { found[index] = true }
                 // A receipt for a message of a deleted resource: acknowledged and forgotten.
                 guard let id = UUID(uuidString: resourceID), let resource = try await resources.handle(id: id) else { continue }
-                try await self.receipts(indexes.map { receipts[$0] }, in: resource)
+                try await self.receipts(indexes.map { receipts[$0] }, in: resource, matched: messageOf)
             }
         }
         return found

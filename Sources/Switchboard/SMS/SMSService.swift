@@ -286,14 +286,19 @@ public struct SMSService: Sendable {
 
     /// Receipts of one resource's messages, recorded together: the messages they name are read at once, counted,
     /// and those now final reported in one append.
-    func receipts(_ receipts: [SMSReceipt], in resource: ResourceHandle) async throws {
+    ///
+    /// `matched` gives the message of each receipt (`carrier|id`) when the caller already looked it up (a carrier's
+    /// id names one message for good, so a lookup outside the transaction stays true); otherwise it is looked up here.
+    func receipts(_ receipts: [SMSReceipt], in resource: ResourceHandle, matched: [String: String]? = nil) async throws {
         guard !receipts.isEmpty else { return }
         try await changes.run(in: resource) { tx in
-            var messageOf: [String: String] = [:]
-            for (carrier, group) in Dictionary(grouping: receipts, by: \.carrier) {
-                for (id, match) in try await SMSStore.carrierMatches(carrier: carrier, ids: group.map(\.carrierMessageID), in: tx.db)
-                where match.resourceID == resource.storageID {
-                    messageOf["\(carrier)|\(id)"] = match.messageID
+            var messageOf = matched ?? [:]
+            if matched == nil {
+                for (carrier, group) in Dictionary(grouping: receipts, by: \.carrier) {
+                    for (id, match) in try await SMSStore.carrierMatches(carrier: carrier, ids: group.map(\.carrierMessageID), in: tx.db)
+                    where match.resourceID == resource.storageID {
+                        messageOf[Self.receiptKey(carrier, id)] = match.messageID
+                    }
                 }
             }
             var messages = Dictionary(
@@ -301,7 +306,8 @@ public struct SMSService: Sendable {
             var finished: [(message: SMSStore.Message, at: Timestamp)] = []
             var changed = Set<String>()
             for receipt in receipts {
-                guard let id = messageOf["\(receipt.carrier)|\(receipt.carrierMessageID)"], var message = messages[id], !message.status.isFinal
+                guard let id = messageOf[Self.receiptKey(receipt.carrier, receipt.carrierMessageID)], var message = messages[id],
+                    !message.status.isFinal
                 else { continue }
                 if receipt.status == .delivered { message.segmentsSucceeded += 1 } else { message.segmentsFailed += 1 }
                 if receipt.status != .delivered { message.statusDetails = receipt.details ?? receipt.status.rawValue }
@@ -317,6 +323,8 @@ public struct SMSService: Sendable {
             try await finish(finished, in: tx)
         }
     }
+
+    static func receiptKey(_ carrier: String, _ id: String) -> String { "\(carrier)|\(id)" }
 
     /// The deadline for a message's receipt passed.
     func expire(_ messageID: String, in resource: ResourceHandle) async throws {
