@@ -15,7 +15,6 @@ public struct SMSAPI: Sendable {
     public static let ownService = APIService(name: "smsSenders", versions: ["2026-12-01"])
 
     let sms: SMSService
-    let numbers: NumbersService
 
     public func routes(accessKey auth: any Authenticator) -> [Route] {
         [

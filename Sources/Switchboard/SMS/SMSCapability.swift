@@ -37,7 +37,7 @@ public struct SMSCapability: Capability {
             clock: platform.clock, stores: platform.runtime.stores, serverURL: platform.configuration.baseURL(),
             pace: SMSPace(configuration.pacing))
         relay.connect(service)
-        api = SMSAPI(sms: service, numbers: NumbersService(inventory: inventory, changes: platform.changes, clock: platform.clock))
+        api = SMSAPI(sms: service)
         accessKey = platform.accessKey
     }
 
