@@ -49,7 +49,8 @@ public struct ConfigurationResolver {
         "host": .text, "port": .number, "publicUrl": .text, "tlsCertificate": .text, "tlsKey": .text, "insecureHttp": .bool,
         "directory": .text, "stores": .stores, "masterKeyFile": .text, "logLevel": .text, "createDevResource": .bool,
         "chatSendRate": .text, "webhookRetryDelays": .text, "webhookTimeout": .text, "smsSandboxDelay": .text, "smsSenderRates": .text,
-        "webhookDenyPrivateNetworks": .bool,
+        "webhookDenyPrivateNetworks": .bool, "allowedHosts": .text, "maxConnections": .number, "tlsHandshakeTimeout": .text,
+        "headerTimeout": .text, "bodyTimeout": .text, "idleTimeout": .text,
     ]
 
     /// Refuses a file with keys Switchboard does not know (a typo would otherwise be ignored silently, e.g. leave a
@@ -198,10 +199,38 @@ public struct ConfigurationResolver {
         if let text = string(options.smsSandboxDelay, env: "SWITCHBOARD_SMS_SANDBOX_DELAY", key: "smsSandboxDelay") {
             configuration.sms.sandboxReceiptDelay = try Self.duration(text, name: "SMS sandbox delay")
         }
+        configuration.edge = try edge()
         configuration.events.addresses = WebhookAddressPolicy(
             denyPrivateNetworks: bool(
                 options.webhookDenyPrivateNetworks, env: "SWITCHBOARD_WEBHOOK_DENY_PRIVATE_NETWORKS", key: "webhookDenyPrivateNetworks"))
         return configuration
+    }
+
+    /// The HTTP edge's limits and allowed hosts.
+    func edge() throws -> EdgeConfiguration {
+        var edge = EdgeConfiguration()
+        edge.allowedHosts =
+            options.allowedHosts.isEmpty
+            ? (string(nil, env: "SWITCHBOARD_ALLOWED_HOSTS", key: "allowedHosts") ?? "").split(separator: ",").map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }.filter { !$0.isEmpty } : options.allowedHosts
+        for host in edge.allowedHosts where AllowedHosts.normalize(host) == nil || host.contains("/") || host.contains(" ") {
+            throw ConfigurationError("the allowed host '\(host)' is not a host name or address")
+        }
+        if let text = string(options.maxConnections.map(String.init), env: "SWITCHBOARD_MAX_CONNECTIONS", key: "maxConnections") {
+            guard let value = Int(text), value >= 1 else { throw ConfigurationError("the connection limit '\(text)' must be a positive number") }
+            edge.maxConnections = value
+        }
+        let timeouts: [(String?, String, String, WritableKeyPath<EdgeConfiguration, Duration>)] = [
+            (options.tlsHandshakeTimeout, "SWITCHBOARD_TLS_HANDSHAKE_TIMEOUT", "tlsHandshakeTimeout", \.tlsHandshakeTimeout),
+            (options.headerTimeout, "SWITCHBOARD_HEADER_TIMEOUT", "headerTimeout", \.headerTimeout),
+            (options.bodyTimeout, "SWITCHBOARD_BODY_TIMEOUT", "bodyTimeout", \.bodyTimeout),
+            (options.idleTimeout, "SWITCHBOARD_IDLE_TIMEOUT", "idleTimeout", \.idleTimeout),
+        ]
+        for (flag, env, key, path) in timeouts {
+            if let text = string(flag, env: env, key: key) { edge[keyPath: path] = try Self.duration(text, name: key) }
+        }
+        return edge
     }
 
     /// `500ms`, `10s`, `5m`, `1h`, or a number of seconds.

@@ -20,6 +20,30 @@ public struct SwitchboardOptions: ParsableArguments, Sendable {
     @Option(name: .long, help: "URL clients use to reach the server, when behind a proxy (env SWITCHBOARD_PUBLIC_URL).")
     var publicURL: String?
 
+    @Option(
+        name: .customLong("allowed-host"),
+        help:
+            "A host name requests may name besides the public URL's, the listening address's, the loopback names and the certificate's (a proxy's name; repeatable; env SWITCHBOARD_ALLOWED_HOSTS, comma-separated)."
+    )
+    var allowedHosts: [String] = []
+
+    @Option(name: .long, help: "Connections held at once; more are closed as soon as accepted (default 10000; env SWITCHBOARD_MAX_CONNECTIONS).")
+    var maxConnections: Int?
+
+    @Option(name: .long, help: "Time a client has to complete the TLS handshake, e.g. 10s (default 10s; env SWITCHBOARD_TLS_HANDSHAKE_TIMEOUT).")
+    var tlsHandshakeTimeout: String?
+
+    @Option(
+        name: .long,
+        help: "Time from connecting to the end of the first request's headers, e.g. 20s (default 20s; env SWITCHBOARD_HEADER_TIMEOUT).")
+    var headerTimeout: String?
+
+    @Option(name: .long, help: "Longest silence while a request body is received, e.g. 30s (default 30s; env SWITCHBOARD_BODY_TIMEOUT).")
+    var bodyTimeout: String?
+
+    @Option(name: .long, help: "How long a kept-alive connection waits for the next request, e.g. 60s (default 60s; env SWITCHBOARD_IDLE_TIMEOUT).")
+    var idleTimeout: String?
+
     @Option(name: .long, help: "PEM certificate chain to serve instead of the development certificate (env SWITCHBOARD_TLS_CERT).")
     var tlsCert: String?
 

@@ -32,26 +32,33 @@ public func buildApplication(
         routes: assembly.routes, systemRoutes: assembly.systemRoutes, resources: runtime.resources, metrics: assembly.metrics,
         scheme: configuration.scheme, publicURL: configuration.publicURL)
 
-    // HTTP/1.1 with WebSocket upgrades for the real-time endpoint, inside TLS unless disabled.
+    // HTTP/1.1 with WebSocket upgrades for the real-time endpoint, inside TLS unless disabled, behind the edge's
+    // guard (connection cap, time limits, answers to malformed requests, allowed hosts).
     let realtime = assembly.realtimeEndpoint
-    let http: HTTPServerBuilder = .http1WebSocketUpgrade(
-        configuration: .init(ws: .init(maxFrameSize: 64 * 1024, autoPing: .enabled(timePeriod: .seconds(30))))
-    ) { request, _, logger in
-        await realtime.shouldUpgrade(request, logger: logger)
-    }
-    let server: HTTPServerBuilder
+    let tls: TLSConfiguration?
     switch configuration.tls {
     case .disabled:
-        server = http
+        tls = nil
     case .development:
         let certificates = DevelopmentCertificates(directory: configuration.dataDirectory)
         try certificates.prepare(hosts: tlsHosts(configuration), now: runtime.clock.now.date)
-        server = try .tls(
-            http,
-            tlsConfiguration: try tlsConfiguration(
-                certificate: certificates.serverCertificateFile.path, key: certificates.serverKeyFile.path))
+        tls = try tlsConfiguration(certificate: certificates.serverCertificateFile.path, key: certificates.serverKeyFile.path)
     case .files(let certificate, let key):
-        server = try .tls(http, tlsConfiguration: try tlsConfiguration(certificate: certificate, key: key))
+        tls = try tlsConfiguration(certificate: certificate, key: key)
+    }
+    FileDescriptorLimit.raise()
+    let edge = configuration.edge
+    let hosts = AllowedHosts(configuration)
+    let events = EdgeEvents(registry: assembly.metrics.registry)
+    let server = HTTPServerBuilder { responder in
+        let http = HTTP1WebSocketUpgradeChannel(
+            responder: responder,
+            configuration: .init(ws: .init(maxFrameSize: 64 * 1024, autoPing: .enabled(timePeriod: .seconds(30))))
+        ) { request, _, logger in
+            await realtime.shouldUpgrade(request, logger: logger)
+        }
+        guard let tls else { return GuardedChannel(base: http, limits: edge, hosts: hosts, events: events, tls: false) }
+        return GuardedChannel(base: try TLSChannel(http, tlsConfiguration: tls), limits: edge, hosts: hosts, events: events, tls: true)
     }
 
     return Application(

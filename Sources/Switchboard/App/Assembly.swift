@@ -48,7 +48,8 @@ public struct Assembly: Sendable {
             realtime: hub,
             work: work,
             policy: PolicyService(changes: changes, clock: clock, authorities: types.flatMap { $0.senderAuthorities }),
-            http: httpClient ?? HTTPClient(eventLoopGroupProvider: .singleton, configuration: outbound))
+            http: httpClient ?? HTTPClient(eventLoopGroupProvider: .singleton, configuration: outbound),
+            webhookConnections: WebhookConnections(configuration: outbound))
         self.ownsHTTPClient = httpClient == nil
         let capabilities = try types.map { try $0.init(platform: platform) }
         self.platform = platform
@@ -73,7 +74,8 @@ public struct Assembly: Sendable {
     /// The services that run while the server runs. A service group stops its services in reverse order: the
     /// workers first, then what they use (the outgoing HTTP client, real-time sessions).
     public var services: [any Service] {
-        (ownsHTTPClient ? [HTTPClientService(client: platform.http)] : []) + [RealtimeService(hub: platform.realtime)]
+        (ownsHTTPClient ? [HTTPClientService(client: platform.http)] : [])
+            + [WebhookConnectionsService(connections: platform.webhookConnections), RealtimeService(hub: platform.realtime)]
             + capabilities.flatMap(\.services) + [maintenance, worker]
     }
 
@@ -82,8 +84,9 @@ public struct Assembly: Sendable {
         capabilities.lazy.compactMap { $0 as? C }.first
     }
 
-    /// Releases what the assembly holds when no server ran it (commands): its HTTP client.
+    /// Releases what the assembly holds when no server ran it (commands): its HTTP clients.
     public func shutdown() async {
         if ownsHTTPClient { try? await platform.http.shutdown() }
+        await platform.webhookConnections.shutdown()
     }
 }

@@ -35,6 +35,9 @@ public struct ServerConfiguration: Sendable {
     /// Whether a first start creates the `dev` resource.
     public var createsDevelopmentResource: Bool
 
+    /// The HTTP edge: connection time limits, the connection cap and the hosts requests may name.
+    public var edge = EdgeConfiguration()
+
     // Each capability's settings, in its own group (carriers' settings — SMPP, SMTP, DNS, WhatsApp — join the same
     // way as their capabilities land).
 

@@ -24,6 +24,9 @@ public struct Platform: Sendable {
     public let work: WorkSignal
     /// The messaging policy gate every channel passes its messages through before it queues them.
     public let policy: PolicyService
-    /// The client for calls out (webhooks, carriers' HTTP APIs); shut down with the application.
+    /// The client for calls out to fixed services (carriers' HTTP APIs); shut down with the application.
     public let http: HTTPClient
+    /// Clients for calls to addresses a resource's caller chose (webhooks), each connected to the address the
+    /// webhook policy checked; shut down with the application.
+    public let webhookConnections: WebhookConnections
 }

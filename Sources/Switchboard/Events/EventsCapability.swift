@@ -14,7 +14,8 @@ public struct EventsCapability: Capability {
 
     public init(platform: Platform) {
         let configuration = platform.configuration.events
-        let client = WebhookClient(http: platform.http, timeout: configuration.timeout, addresses: configuration.addresses)
+        let client = WebhookClient(
+            connections: platform.webhookConnections, timeout: configuration.timeout, addresses: configuration.addresses)
         subscriptions = EventSubscriptionService(client: client, clock: platform.clock)
         deliveries = EventDeliveryService(changes: platform.changes, catalog: platform.catalog, clock: platform.clock)
         api = EventsAPI(subscriptions: subscriptions, deliveries: deliveries, resources: platform.resources, clock: platform.clock)

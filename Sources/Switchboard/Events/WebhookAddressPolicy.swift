@@ -11,20 +11,31 @@ import Foundation
 /// Link-local addresses (169.254.0.0/16, fe80::/10: cloud metadata services live there), unspecified and multicast
 /// addresses are always refused. Loopback and private networks are allowed by default, since a developer's
 /// receiver usually runs on the same machine; operators turn on ``denyPrivateNetworks`` so that only public
-/// addresses are reached. Every address a host name resolves to is checked, at subscription and before every call.
+/// addresses are reached. Every address a host name resolves to is checked, at subscription and before every call,
+/// and the call connects to the address that was checked (``WebhookClient``): a name that resolves to an allowed
+/// address for the check and to a forbidden one a moment later (DNS rebinding) cannot reach the forbidden one.
 public struct WebhookAddressPolicy: Sendable {
     public var denyPrivateNetworks: Bool
+    /// How host names are resolved: the system's resolver, or one of a test's.
+    public var resolver: HostResolver
 
-    public init(denyPrivateNetworks: Bool = false) {
+    public init(denyPrivateNetworks: Bool = false, resolver: HostResolver = .system) {
         self.denyPrivateNetworks = denyPrivateNetworks
+        self.resolver = resolver
     }
 
-    /// Resolves `host` and throws ``WebhookAddressRefused`` if any of its addresses is not allowed.
-    public func check(host: String) async throws {
-        let addresses = try await Self.resolve(host)
+    /// Resolves `host` and throws ``WebhookAddressRefused`` if any of its addresses is not allowed; otherwise the
+    /// address to connect to (the first the resolver gave).
+    @discardableResult
+    public func check(host: String) async throws -> IPAddress {
+        let name = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        let addresses: [IPAddress]
+        if let literal = IPAddress(name) { addresses = [literal] } else { addresses = try await resolver.resolve(name) }
+        guard let first = addresses.first else { throw WebhookAddressRefused(reason: "the endpoint's host name does not resolve") }
         for address in addresses {
             if let reason = refusal(of: address) { throw WebhookAddressRefused(reason: reason) }
         }
+        return first
     }
 
     /// Why `address` may not be called, or `nil` if it may.
@@ -95,11 +106,9 @@ public struct WebhookAddressPolicy: Sendable {
         }
     }
 
-    /// The addresses `host` resolves to (an address literal resolves to itself).
-    static func resolve(_ host: String) async throws -> [IPAddress] {
-        let name = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
-        if let literal = IPAddress(name) { return [literal] }
-        return try await Task.detached {
+    /// The addresses the system's resolver gives for `name`.
+    static func systemResolve(_ name: String) async throws -> [IPAddress] {
+        try await Task.detached {
             var hints = addrinfo()
             #if canImport(Darwin)
                 hints.ai_socktype = SOCK_STREAM
@@ -134,6 +143,18 @@ public struct WebhookAddressPolicy: Sendable {
             return result
         }.value
     }
+}
+
+/// Resolves a host name to its addresses.
+public struct HostResolver: Sendable {
+    let resolve: @Sendable (String) async throws -> [WebhookAddressPolicy.IPAddress]
+
+    public init(_ resolve: @escaping @Sendable (String) async throws -> [WebhookAddressPolicy.IPAddress]) {
+        self.resolve = resolve
+    }
+
+    /// The system's resolver (`getaddrinfo`: hosts file, DNS).
+    public static let system = HostResolver { try await WebhookAddressPolicy.systemResolve($0) }
 }
 
 /// A webhook endpoint whose address the server's policy does not allow it to call.

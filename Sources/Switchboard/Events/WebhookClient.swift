@@ -4,14 +4,15 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 
-/// Calls webhook endpoints: deliveries and validation handshakes, with a time limit per call.
+/// Calls webhook endpoints: deliveries and validation handshakes, with a time limit per call, connecting to the
+/// address the ``WebhookAddressPolicy`` checked (``WebhookConnections``).
 public struct WebhookClient: Sendable {
-    let http: HTTPClient
+    let connections: WebhookConnections
     let timeout: Duration
     let addresses: WebhookAddressPolicy
 
-    public init(http: HTTPClient, timeout: Duration = .seconds(30), addresses: WebhookAddressPolicy = .init()) {
-        self.http = http
+    public init(connections: WebhookConnections, timeout: Duration = .seconds(30), addresses: WebhookAddressPolicy = .init()) {
+        self.connections = connections
         self.timeout = timeout
         self.addresses = addresses
     }
@@ -28,16 +29,29 @@ public struct WebhookClient: Sendable {
     /// Sends one request and reads the whole reply within `timeout`: a receiver that sends its headers and then
     /// stalls, or streams an endless body, times out like one that never answers.
     public func send(_ method: HTTPMethod, to url: String, headers: [(String, String)], body: Data?) async throws -> Reply {
-        guard let host = URL(string: url)?.host, !host.isEmpty else { throw WebhookAddressRefused(reason: "the endpoint URL has no host") }
-        try await addresses.check(host: host)
+        // The host is written in lower case, so that the name the client looks up in its override is the one
+        // checked here.
+        guard var components = URLComponents(string: url), let original = components.host, !original.isEmpty else {
+            throw WebhookAddressRefused(reason: "the endpoint URL has no host")
+        }
+        components.host = original.lowercased()
+        guard let url = components.string, let host = URL(string: url)?.host, !host.isEmpty else {
+            throw WebhookAddressRefused(reason: "the endpoint URL has no host")
+        }
+        let address = try await addresses.check(host: host)
         var request = HTTPClientRequest(url: url)
         request.method = method
         request.headers.add(name: "User-Agent", value: "Switchboard-EventDelivery/1.0")
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
-        let http = self.http
-        let timeout = self.timeout
         let prepared = request
+        return try await connections.withClient(host: host, address: address.description) { client in
+            try await send(prepared, with: client)
+        }
+    }
+
+    private func send(_ prepared: HTTPClientRequest, with http: HTTPClient) async throws -> Reply {
+        let timeout = self.timeout
         return try await withThrowingTaskGroup(of: Reply?.self) { group in
             group.addTask {
                 let response = try await http.execute(prepared, timeout: .nanoseconds(timeout.nanoseconds))

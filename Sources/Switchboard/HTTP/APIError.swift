@@ -54,7 +54,10 @@ public struct APIError: Error, Sendable, Equatable {
     public static func contentTooLarge(limit: Int) -> APIError {
         APIError(
             status: .contentTooLarge, code: "RequestEntityTooLarge",
-            message: "The request body is larger than the \(limit) bytes this operation accepts.")
+            message: "The request body is larger than the \(limit) bytes this operation accepts.",
+            // The body is not read: the connection cannot carry another request after it (the edge closes it once
+            // the answer is out, reading and dropping what the client still sends for a moment so it gets the answer).
+            headers: ["Connection": "close"])
     }
 
     public static func tooManyRequests(retryAfterSeconds: Int, _ message: String) -> APIError {

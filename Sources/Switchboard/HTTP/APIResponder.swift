@@ -170,6 +170,10 @@ public struct APIResponder: HTTPResponder {
             return try await request.body.collect(upTo: limit)
         } catch is NIOTooManyBytesError {
             throw APIError.contentTooLarge(limit: limit)
+        } catch {
+            // The client went away or was cut off mid-body (the edge's body timeout): its fault, not the server's,
+            // and nobody will read the answer.
+            throw APIError.badRequest(code: "IncompleteRequestBody", "The connection closed before the request body was complete.")
         }
     }
 
