@@ -4,6 +4,7 @@ import HTTPTypes
 import HummingbirdWSClient
 import Logging
 import NIOCore
+import NIOHTTP1
 import NIOSSL
 
 /// `switchboard-bench`: measures a running server (see `scripts/bench`): chat by default, the policy gate with
@@ -11,7 +12,8 @@ import NIOSSL
 @main
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "switchboard-bench", abstract: "Measure Switchboard over HTTPS.", subcommands: [Bench.self, PolicyBench.self, SMSBench.self],
+        commandName: "switchboard-bench", abstract: "Measure Switchboard over HTTPS.",
+        subcommands: [Bench.self, PolicyBench.self, SMSBench.self, BareServer.self],
         defaultSubcommand: Bench.self)
 }
 
@@ -31,6 +33,8 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Messages whose send-to-WebSocket latency is measured.") var deliveries = 500
     @Option(help: "A label for the report (e.g. the engine).") var label = "switchboard"
     @Option(help: "Rounds of the send phase; the report gives the median round and the range.") var rounds = 3
+    @Option(help: "URL of a running `switchboard-bench bare-server`: each send round is followed by the same round against it.")
+    var bareURL: String?
 
     func run() async throws {
         let directory = URL(fileURLWithPath: dataDir)
@@ -59,38 +63,42 @@ struct Bench: AsyncParsableCommand {
             threadIDs.append(try await client.createThread(token: users[0].token, topic: "bench \(index)", participants: users.dropFirst().map(\.id)))
         }
 
-        // 1. Send throughput and latency, over several rounds (the machine may be shared).
+        // 1. Send throughput and latency, over several rounds (the machine may be shared), each followed by the same
+        // round against the bare endpoint when there is one, so both see the same machine.
         var sendSamples = Samples()
         var rates: [Double] = []
+        var bareSamples = Samples()
+        var bareRates: [Double] = []
         for round in 0..<rounds {
-            let started = ContinuousClock.now
-            let samples = try await withThrowingTaskGroup(of: Samples.self) { group in
-                for sender in 0..<senders {
-                    let user = users[sender]
-                    let threadIDs = threadIDs
-                    group.addTask {
-                        var samples = Samples()
-                        for n in 0..<messagesPerSender {
-                            let thread = threadIDs[(sender + n) % threadIDs.count]
-                            let begin = ContinuousClock.now
-                            try await client.sendMessage(token: user.token, thread: thread, content: "message \(round)-\(n) from \(sender)")
-                            samples.append(ContinuousClock.now - begin)
-                        }
-                        return samples
-                    }
-                }
-                return try await group.reduce(into: Samples()) { $0.append(contentsOf: $1) }
+            let (rate, samples) = try await sendRound(round: round, users: users, threads: threadIDs) { token, thread, content in
+                try await client.sendMessage(token: token, thread: thread, content: content)
             }
-            let elapsed = ContinuousClock.now - started
-            rates.append(Double(samples.count) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18))
+            rates.append(rate)
             sendSamples.append(contentsOf: samples)
-            if ProcessInfo.processInfo.environment["BENCH_VERBOSE"] != nil { say("  round \(round): \(Int(rates.last!)) messages/s") }
+            if ProcessInfo.processInfo.environment["BENCH_VERBOSE"] != nil { say("  round \(round): \(Int(rate)) messages/s") }
+            guard let bareURL else { continue }
+            let (bareRate, bare) = try await sendRound(round: round, users: users, threads: threadIDs) { token, thread, content in
+                _ = try await client.chat(
+                    .POST, url: "\(bareURL)/dev/chat/threads/\(BenchClient.segment(thread))/messages?api-version=2024-03-07", token: token,
+                    body: #"{"content":"\#(content)","type":"text","senderDisplayName":"bench"}"#, expecting: 201)
+            }
+            bareRates.append(bareRate)
+            bareSamples.append(contentsOf: bare)
         }
         rates.sort()
         say(
             "- send: \(rounds) rounds of \(senders * messagesPerSender) messages, \(senders) senders over \(threads) threads: "
                 + "\(Int(rates[rates.count / 2])) messages/s (median round; \(Int(rates.first!))–\(Int(rates.last!))); latency \(sendSamples.summary)"
         )
+        if !bareRates.isEmpty {
+            bareRates.sort()
+            let share = rates[rates.count / 2] / bareRates[bareRates.count / 2] * 100
+            say(
+                "- bare Hummingbird HTTPS endpoint, same rounds interleaved: \(Int(bareRates[bareRates.count / 2])) requests/s "
+                    + "(\(Int(bareRates.first!))–\(Int(bareRates.last!))); latency \(bareSamples.summary); Switchboard at "
+                    + String(format: "%.1f", share) + "% of it"
+            )
+        }
 
         // 2. Listing a thread of `listThreadSize` messages.
         let big = try await client.createThread(token: users[0].token, topic: "big", participants: [])
@@ -132,6 +140,33 @@ struct Bench: AsyncParsableCommand {
         let thread = threadIDs[0]
         let delivery = try await deliveryLatency(client: client, serverURL: serverURL, ca: ca, sender: users[0], receiver: receiver, thread: thread)
         say("- send → WebSocket delivery: \(delivery.summary)")
+    }
+
+    /// One round of the send phase: every sender sends `messagesPerSender` messages through `send`, spread over the
+    /// threads; the rate and each send's latency.
+    func sendRound(
+        round: Int, users: [(id: String, token: String)], threads threadIDs: [String],
+        send: @escaping @Sendable (_ token: String, _ thread: String, _ content: String) async throws -> Void
+    ) async throws -> (Double, Samples) {
+        let started = ContinuousClock.now
+        let messagesPerSender = self.messagesPerSender
+        let samples = try await withThrowingTaskGroup(of: Samples.self) { group in
+            for sender in 0..<senders {
+                let token = users[sender].token
+                group.addTask {
+                    var samples = Samples()
+                    for n in 0..<messagesPerSender {
+                        let begin = ContinuousClock.now
+                        try await send(token, threadIDs[(sender + n) % threadIDs.count], "message \(round)-\(n) from \(sender)")
+                        samples.append(ContinuousClock.now - begin)
+                    }
+                    return samples
+                }
+            }
+            return try await group.reduce(into: Samples()) { $0.append(contentsOf: $1) }
+        }
+        let elapsed = ContinuousClock.now - started
+        return (Double(samples.count) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18), samples)
     }
 
     func deliveryLatency(

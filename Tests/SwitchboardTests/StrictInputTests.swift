@@ -58,4 +58,20 @@ import Testing
             }
         }
     }
+
+    @Test func nullWhereAValueMustBeSentIsA400NamingTheField() async throws {
+        try await TestServer.with { server in
+            let dev = try await server.createResource("dev", in: .unitedStates)
+            try await server.test { client in
+                for field in ["createTokenWithScopes", "expiresInMinutes", "customId"] {
+                    let response = try await dev.send(client, .post, "/identities?api-version=2025-06-30", json: #"{"\#(field)": null}"#)
+                    #expect(response.status == .badRequest, "\(field)")
+                    #expect((response.json["error"] as? [String: Any])?["target"] as? String == field)
+                }
+                // Left out, they are simply absent (what the SDKs send).
+                let created = try await dev.send(client, .post, "/identities?api-version=2025-06-30", json: "{}")
+                #expect(created.status == .created)
+            }
+        }
+    }
 }

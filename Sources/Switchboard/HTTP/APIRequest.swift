@@ -67,6 +67,19 @@ public struct SystemRequest: Sendable {
     }
 }
 
+extension KeyedDecodingContainer {
+    /// An optional field that may be left out but, when sent, must hold a value: an explicit `null` is refused
+    /// (through ``JSONBody/describe(_:)``, naming the field) rather than read as absent.
+    public func decodeUnlessNull<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
+        guard contains(key) else { return nil }
+        if try decodeNil(forKey: key) {
+            throw DecodingError.valueNotFound(
+                type, .init(codingPath: codingPath + [key], debugDescription: "\(key.stringValue) is null"))
+        }
+        return try decode(type, forKey: key)
+    }
+}
+
 /// JSON in and out, with errors that name the offending field.
 public enum JSONBody {
     public static func decode<T: Decodable>(_ type: T.Type, from buffer: ByteBuffer) throws -> T {

@@ -39,6 +39,18 @@ public struct IdentityAPI: Sendable {
         var createTokenWithScopes: [String]?
         var expiresInMinutes: Int?
         var customId: String?
+
+        enum CodingKeys: String, CodingKey { case createTokenWithScopes, expiresInMinutes, customId }
+
+        init() {}
+
+        /// Each field may be left out; none may be sent as `null` (the SDKs leave out what they do not set).
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            createTokenWithScopes = try container.decodeUnlessNull([String].self, forKey: .createTokenWithScopes)
+            expiresInMinutes = try container.decodeUnlessNull(Int.self, forKey: .expiresInMinutes)
+            customId = try container.decodeUnlessNull(String.self, forKey: .customId)
+        }
     }
 
     struct IssueRequest: Decodable {
