@@ -79,7 +79,9 @@ import Testing
                 #expect(try await client.execute(uri: "/dev/pings?api-version=2026-12-01", method: .post).status == .unauthorized)
             }
             let assembly = try Assembly(runtime: server.runtime, capabilities: capabilities, httpClient: .shared)
-            #expect(await assembly.worker.pass(), "its rows are delivered by its handler")
+            // The server's own worker (its services run during the test) may have delivered them already; either way
+            // it is the capability's handler that did.
+            await assembly.worker.pass()
             let resource = try #require(try await server.runtime.resources.handle(named: "dev"))
             let states = try await resource.store.read { db in
                 try await db.select().column("state").from("outbox").where("kind", .equal, "ping").all(decodingColumn: "state", as: String.self)

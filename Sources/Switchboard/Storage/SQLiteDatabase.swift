@@ -1,58 +1,76 @@
 import Foundation
 import Logging
-import SQLKit
-import SQLiteKit
-import SQLiteNIO
+import NIOCore
 import NIOPosix
+import SQLKit
+import SQLiteNIO
 
-/// The embedded engine: one SQLite file in WAL mode with a single serialized writer and a few readers.
+/// The embedded engine: one SQLite file in WAL mode, a single writer whose transactions commit in batches
+/// (``GroupCommitWriter``), and a few readers.
+///
+/// It talks to SQLite directly (`SQLite/`) rather than through sqlite-kit's `SQLiteConnection`, which prepares every
+/// statement anew and hops to a thread pool and back for each: statements here come from a per-connection cache
+/// (``StatementCache``) and run on the caller's thread, and only what blocks (`BEGIN IMMEDIATE` while another process
+/// writes, `COMMIT`, checkpoints) runs on a thread of the engine's own. Queries, binds, rows and errors are
+/// sqlite-kit's, so callers cannot tell the engines apart.
 ///
 /// Every connection turns on `secure_delete`, so deleted rows are overwritten in the file rather than left in free
-/// pages, and `foreign_keys`. Writers start with `BEGIN IMMEDIATE` so two processes on the same file (the server
-/// and the `resource` commands) queue on the busy timeout instead of failing on a lock upgrade.
+/// pages, and `foreign_keys`. Batches start with `BEGIN IMMEDIATE`, so two processes on the same file (the server and
+/// the `resource` commands) queue on the busy timeout instead of failing on a lock upgrade. Readers are `query_only`:
+/// a write belongs in ``transaction(_:)``.
 public final class SQLiteDatabase: Database {
     public let engine = DatabaseEngine.sqlite
     public let location: DatabaseLocation
     let path: String
-    private let writer: ResourcePool<SQLiteConnection>
-    private let readers: ResourcePool<SQLiteConnection>
-    /// One thread per connection: SQLite calls block, and a writer waiting out another process's lock must never
-    /// hold up a connection of this or any other database.
-    private let threads: NIOThreadPool
+    let writer: GroupCommitWriter
+    let readers: ReaderPool
+    private let thread: BlockingThread
+    private let logger: Logger
+    private let eventLoop: any EventLoop
 
-    public init(path: String, readers readerCount: Int = 4, logger: Logger) async throws {
+    public init(path: String, readers readerCount: Int = 4, batchLimits: BatchLimits = BatchLimits(), logger: Logger) async throws {
+        precondition(readerCount > 0)
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        self.path = path
-        self.location = .sqlite(path: path)
-        let threads = NIOThreadPool(numberOfThreads: readerCount + 1)
-        threads.start()
-        self.threads = threads
-        let open: @Sendable () async throws -> SQLiteConnection = {
-            let connection = try await SQLiteConnection.open(
-                storage: .file(path: path), threadPool: threads, logger: logger,
-                on: MultiThreadedEventLoopGroup.singleton.any())
-            for pragma in Self.connectionPragmas {
-                _ = try await connection.query(pragma)
-            }
-            return connection
-        }
-        self.writer = ResourcePool(maximum: 1, make: open)
-        self.readers = ResourcePool(maximum: readerCount, make: open)
-        // WAL is a property of the file; setting it once, through the writer, is enough.
+        let thread = BlockingThread()
+        let connections: [SQLiteHandle]
         do {
-            try await writer.withResource { connection in
-                _ = try await connection.query("PRAGMA journal_mode = WAL")
+            // The writer opens first: WAL is a property of the file, set once, before any reader looks at it.
+            connections = try await thread.run {
+                let writer = try SQLiteHandle(
+                    path: path, busyTimeout: Self.busyTimeout, pragmas: Self.connectionPragmas + ["PRAGMA journal_mode = WAL"])
+                var connections = [writer]
+                do {
+                    for _ in 0..<readerCount {
+                        connections.append(
+                            try SQLiteHandle(
+                                path: path, busyTimeout: Self.busyTimeout, pragmas: Self.connectionPragmas + ["PRAGMA query_only = ON"]))
+                    }
+                } catch {
+                    for connection in connections { connection.close() }
+                    throw error
+                }
+                return connections
             }
         } catch {
-            await Self.close(writer: writer, readers: readers, threads: threads)
+            await thread.shutdown()
             throw error
         }
         try? FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+        let eventLoop = MultiThreadedEventLoopGroup.singleton.any()
+        self.path = path
+        self.location = .sqlite(path: path)
+        self.thread = thread
+        self.logger = logger
+        self.eventLoop = eventLoop
+        self.writer = GroupCommitWriter(connection: connections[0], thread: thread, limits: batchLimits, logger: logger, eventLoop: eventLoop)
+        self.readers = ReaderPool(Array(connections.dropFirst()))
     }
 
+    /// How long a connection waits for another process's lock (the `resource` commands share the file).
+    static let busyTimeout = Duration.seconds(15)
+
     static let connectionPragmas = [
-        "PRAGMA busy_timeout = 15000",
         "PRAGMA foreign_keys = ON",
         "PRAGMA secure_delete = ON",
         "PRAGMA synchronous = FULL",
@@ -60,42 +78,28 @@ public final class SQLiteDatabase: Database {
     ]
 
     public func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await readers.withResource { connection in
-            try await body(connection.sql(queryLogLevel: nil))
+        try await readers.withConnection { connection in
+            let lease = connection.beginLease()
+            defer { connection.endLease() }
+            return try await body(EngineSQLDatabase(connection: connection, lease: lease, logger: logger, eventLoop: eventLoop))
         }
     }
 
+    /// Runs `body` in a transaction of its own inside the writer's current batch; returns once the batch is on disk.
     public func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await writer.withResource { connection in
-            do {
-                _ = try await uncancellable { try await connection.query("BEGIN IMMEDIATE") }
-            } catch let error as SQLiteError where error.reason == .error && error.message.contains("within a transaction") {
-                // An earlier transaction on this connection was never ended (its ROLLBACK failed): end it now.
-                _ = try? await uncancellable { try await connection.query("ROLLBACK") }
-                _ = try await uncancellable { try await connection.query("BEGIN IMMEDIATE") }
-            }
-            do {
-                let result = try await body(connection.sql(queryLogLevel: nil))
-                _ = try await uncancellable { try await connection.query("COMMIT") }
-                return result
-            } catch {
-                // A cancelled task must still end the transaction, or the single writer stays inside it.
-                _ = try? await uncancellable { try await connection.query("ROLLBACK") }
-                throw error
-            }
-        }
+        try await writer.transaction(body)
     }
 
     /// Moves every committed page from the write-ahead log into the database file and empties the log, so that
     /// content deleted (and overwritten by `secure_delete`) does not survive in old WAL frames.
     ///
     /// A reader in the middle of a query can keep the checkpoint from finishing (SQLite answers "busy"); it is tried
-    /// again a few times, and whatever remains is finished by the next checkpoint.
+    /// again a few times, giving the writer back in between, and whatever remains is finished by the next checkpoint.
     @discardableResult
     public func checkpoint() async throws -> Bool {
         for attempt in 0..<5 {
-            let busy = try await writer.withResource { connection in
-                try await connection.query("PRAGMA wal_checkpoint(TRUNCATE)").first?.column("busy")?.integer ?? 0
+            let busy = try await writer.exclusive { connection in
+                try connection.query("PRAGMA wal_checkpoint(TRUNCATE)", [], lease: nil).values.first?.first?.integer ?? 0
             }
             if busy == 0 { return true }
             try await Task.sleep(for: .milliseconds(20 * (attempt + 1)))
@@ -110,16 +114,16 @@ public final class SQLiteDatabase: Database {
         try await checkpoint()
     }
 
+    /// Lets the batch in progress commit, then closes every connection. Callers still waiting get ``DatabaseClosed``.
     public func shutdown() async {
-        await Self.close(writer: writer, readers: readers, threads: threads)
-    }
-
-    private static func close(
-        writer: ResourcePool<SQLiteConnection>, readers: ResourcePool<SQLiteConnection>, threads: NIOThreadPool
-    ) async {
-        for connection in await writer.close() + readers.close() {
-            try? await connection.close()
+        await writer.close()
+        let readers = await readers.close()
+        try? await thread.run {
+            for reader in readers { reader.close() }
         }
-        try? await threads.shutdownGracefully()
+        await thread.shutdown()
     }
 }
+
+/// The database was shut down while the caller waited for a connection.
+public struct DatabaseClosed: Error {}
