@@ -68,7 +68,9 @@ public struct APIResponder: HTTPResponder {
             "http.status": "\(response.status.code)", "duration.ms": "\(elapsed.milliseconds)",
         ]
         if let resource = outcome.resource { metadata["resource"] = "\(resource)" }
-        logger.log(level: response.status.code >= 500 ? .error : .info, "request", metadata: metadata)
+        // A 501 is a deliberate answer (an operation Switchboard does not offer), not a failure of the server.
+        let failed = response.status.code >= 500 && response.status != .notImplemented
+        logger.log(level: failed ? .error : .info, "request", metadata: metadata)
         return response
     }
 
