@@ -101,6 +101,25 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // A DNS client on SwiftNIO (RFC 1035 messages, UDP with TCP fallback, TXT/MX/A/AAAA/CNAME) and a small
+        // authoritative server for tests: what email's domain verification and MX lookups stand on.
+        .target(
+            name: "DNSClient",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DNSClientTests",
+            dependencies: [
+                "DNSClient",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // SMPP 3.4 on SwiftNIO: the PDU codec, framing, GSM 03.38 / UCS-2 segmentation, delivery receipts, a client
         // session and an SMSC simulator (the protocol peer of the SMS tests and the sandbox).
         .target(

@@ -199,7 +199,7 @@ public final class SMSCSimulator: Sendable {
     /// Lets tests await an effect instead of sleeping for a guessed duration.
     public func waitUntil(
         _ description: String = "condition",
-        timeout: Duration = .seconds(5),
+        timeout: Duration = .seconds(30),
         _ condition: @Sendable (SMSCSimulator) -> Bool
     ) async throws {
         let clock = ContinuousClock()

@@ -44,7 +44,8 @@ func withSimulator<T: Sendable>(
 func testConfiguration(_ simulator: SMSCSimulator, window: Int = 10) -> SMPPClientConfiguration {
     var configuration = simulator.clientConfiguration()
     configuration.windowSize = window
-    configuration.responseTimeout = .seconds(3)
+    // Generous: the whole suite runs in parallel on two cores; tests of the timeout set their own.
+    configuration.responseTimeout = .seconds(30)
     configuration.enquireLinkInterval = nil
     configuration.unbindTimeout = .milliseconds(500)
     return configuration
