@@ -4,6 +4,7 @@ import NIOEmbedded
 import NIOHTTP1
 import NIOTLS
 import Prometheus
+import Synchronization
 import Testing
 
 @testable import Switchboard
@@ -211,10 +212,10 @@ extension RequestGuardTests {
         var text = ""
         while let buffer = try channel.readOutbound(as: ByteBuffer.self) { text += String(buffer: buffer) }
         #expect(text.hasPrefix("HTTP/1.1 101"), "\(text)")
-        var upgraded: Bool?
-        result.whenSuccess { upgraded = $0 }
+        let upgraded = Mutex<Bool?>(nil)
+        result.whenSuccess { value in upgraded.withLock { $0 = value } }
         channel.embeddedEventLoop.run()
-        #expect(upgraded == true)
+        #expect(upgraded.withLock { $0 } == true)
         #expect((try? channel.pipeline.syncOperations.context(handlerType: RequestGuard.self)) == nil)
         channel.embeddedEventLoop.advanceTime(by: .seconds(3600))
         #expect(channel.isActive)

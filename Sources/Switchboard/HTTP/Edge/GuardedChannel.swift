@@ -25,8 +25,9 @@ struct GuardedChannel<Base: ServerChildChannel>: ServerChildChannel {
         }
         let events = self.events
         channel.closeFuture.whenComplete { _ in events.release() }
-        let guardHandler = RequestGuard(limits: limits, hosts: hosts, events: events, tls: tls)
+        let (limits, hosts, tls) = (self.limits, self.hosts, self.tls)
         return base.setup(channel: channel, logger: logger).flatMapThrowing { value in
+            let guardHandler = RequestGuard(limits: limits, hosts: hosts, events: events, tls: tls)
             let pipeline = channel.pipeline.syncOperations
             let decoder = try pipeline.context(handlerType: ByteToMessageHandler<HTTPRequestDecoder>.self)
             try pipeline.addHandler(guardHandler, position: .after(decoder.handler))
@@ -62,7 +63,7 @@ public final class EdgeEvents: Sendable {
         self.registry = registry
         self.gauge = registry.makeGauge(
             descriptor: MetricNameDescriptor(
-                namespace: "switchboard", subsystem: "http", metricName: "connections",
+                namespace: "switchboard", subsystem: "http", metricName: "connections", unitName: "",
                 helpText: "HTTP connections open."))
     }
 
