@@ -41,6 +41,9 @@ let package = Package(
             name: "Switchboard",
             dependencies: [
                 "SMPP",
+                "DNSClient",
+                "Mail",
+                "SMTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -53,6 +56,7 @@ let package = Package(
                 .product(name: "PostgresKit", package: "postgres-kit"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Logging", package: "swift-log"),
@@ -120,6 +124,29 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // RFC 5322 messages and MIME (RFC 2045–2047, 2231), DKIM signing and verification (RFC 6376) and delivery
+        // status notifications (RFC 3464): what email renders, signs and reads.
+        .target(
+            name: "Mail",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // SMTP on SwiftNIO (RFC 5321 with STARTTLS, AUTH, PIPELINING, SIZE, 8BITMIME, SMTPUTF8): the client email
+        // delivers with and a small server for delivery status notifications and tests.
+        .target(
+            name: "SMTP",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // SMPP 3.4 on SwiftNIO: the PDU codec, framing, GSM 03.38 / UCS-2 segmentation, delivery receipts, a client
         // session and an SMSC simulator (the protocol peer of the SMS tests and the sandbox).
         .target(
@@ -128,6 +155,16 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MailTests",
+            dependencies: [
+                "Mail",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -144,6 +181,7 @@ let package = Package(
             name: "SwitchboardTests",
             dependencies: [
                 "Switchboard",
+                "Mail",
                 "SwitchboardCLI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
