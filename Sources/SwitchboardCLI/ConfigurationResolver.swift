@@ -50,7 +50,9 @@ public struct ConfigurationResolver {
         "directory": .text, "stores": .stores, "masterKeyFile": .text, "logLevel": .text, "createDevResource": .bool,
         "chatSendRate": .text, "webhookRetryDelays": .text, "webhookTimeout": .text, "smsSandboxDelay": .text, "smsSenderRates": .text,
         "webhookDenyPrivateNetworks": .bool, "allowedHosts": .text, "maxConnections": .number, "tlsHandshakeTimeout": .text,
-        "headerTimeout": .text, "bodyTimeout": .text, "idleTimeout": .text,
+        "headerTimeout": .text, "bodyTimeout": .text, "idleTimeout": .text, "dnsResolver": .text, "emailSpf": .text, "emailRelay": .text,
+        "emailDirect": .bool,
+        "emailSmtpPort": .number, "smtpListen": .text, "emailRetryDelays": .text,
     ]
 
     /// Refuses a file with keys Switchboard does not know (a typo would otherwise be ignored silently, e.g. leave a
@@ -198,6 +200,30 @@ public struct ConfigurationResolver {
         }
         if let text = string(options.smsSandboxDelay, env: "SWITCHBOARD_SMS_SANDBOX_DELAY", key: "smsSandboxDelay") {
             configuration.sms.sandboxReceiptDelay = try Self.duration(text, name: "SMS sandbox delay")
+        }
+        configuration.email.dnsResolver = string(options.dnsResolver, env: "SWITCHBOARD_DNS_RESOLVER", key: "dnsResolver")
+        configuration.email.spfMechanism = string(options.emailSpf, env: "SWITCHBOARD_EMAIL_SPF", key: "emailSpf")
+        let relay = string(options.emailRelay, env: "SWITCHBOARD_EMAIL_RELAY", key: "emailRelay")
+        let direct = bool(options.emailDirect, env: "SWITCHBOARD_EMAIL_DIRECT", key: "emailDirect")
+        if relay != nil && direct { throw ConfigurationError("--email-relay and --email-direct exclude each other") }
+        if let relay { configuration.email.delivery = .relay(try SMTPRelay(parsing: relay)) }
+        if direct {
+            let portText = string(options.emailSmtpPort.map(String.init), env: "SWITCHBOARD_EMAIL_SMTP_PORT", key: "emailSmtpPort")
+            guard let port = Int(portText ?? "25"), (1...65535).contains(port) else {
+                throw ConfigurationError("--email-smtp-port must be a port number")
+            }
+            configuration.email.delivery = .direct(port: port)
+        }
+        if let text = string(options.emailRetryDelays, env: "SWITCHBOARD_EMAIL_RETRY_DELAYS", key: "emailRetryDelays") {
+            configuration.email.retrySchedule = RetrySchedule(
+                delays: try text.split(separator: ",").map { try Self.duration(String($0), name: "email retry delay") })
+        }
+        if let text = string(options.smtpListen, env: "SWITCHBOARD_SMTP_LISTEN", key: "smtpListen") {
+            guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
+                throw ConfigurationError("--smtp-listen must be HOST:PORT, e.g. 0.0.0.0:25")
+            }
+            let host = String(text[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+            configuration.email.inboundListen = (host.isEmpty ? "0.0.0.0" : host, port)
         }
         configuration.edge = try edge()
         configuration.events.addresses = WebhookAddressPolicy(

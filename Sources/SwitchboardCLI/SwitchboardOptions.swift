@@ -94,6 +94,51 @@ public struct SwitchboardOptions: ParsableArguments, Sendable {
 
     @Option(
         name: .long,
+        help:
+            "Send custom domains' email through this SMTP relay: smtp://user:password@host:587?starttls=required (or opportunistic, none; &ca=PEM-FILE to trust a private CA) or smtps://…:465 (env SWITCHBOARD_EMAIL_RELAY). Without it and --email-direct, all email goes to the sandbox."
+    )
+    var emailRelay: String?
+
+    @Flag(
+        name: .long,
+        help:
+            "Send custom domains' email straight to each recipient domain's MX hosts (env SWITCHBOARD_EMAIL_DIRECT=1)."
+    )
+    var emailDirect = false
+
+    @Option(
+        name: .long,
+        help:
+            "Listen for what comes back to sent email — delivery status notifications (bounces) and unsubscribe mails — with SMTP on HOST:PORT, e.g. 0.0.0.0:25 (default: no listener; env SWITCHBOARD_SMTP_LISTEN)."
+    )
+    var smtpListen: String?
+
+    @Option(
+        name: .long,
+        help:
+            "The pauses between attempts after a mail server's temporary refusal (4xx), e.g. 1m,5m,15m,30m,1h,2h,4h; the last repeats until 48 hours passed (env SWITCHBOARD_EMAIL_RETRY_DELAYS)."
+    )
+    var emailRetryDelays: String?
+
+    @Option(name: .long, help: "The port --email-direct connects to (default 25; another only for tests; env SWITCHBOARD_EMAIL_SMTP_PORT).")
+    var emailSmtpPort: Int?
+
+    @Option(
+        name: .long,
+        help:
+            "The DNS resolver email domain verification and MX lookups ask, HOST:PORT (default the system's, from /etc/resolv.conf; env SWITCHBOARD_DNS_RESOLVER)."
+    )
+    var dnsResolver: String?
+
+    @Option(
+        name: .long,
+        help:
+            "The SPF mechanism a custom email domain must publish for this server to send for it, e.g. include:spf.relay.example (default a:HOST of the public URL; env SWITCHBOARD_EMAIL_SPF)."
+    )
+    var emailSpf: String?
+
+    @Option(
+        name: .long,
         help: "How long after accepting an SMS the sandbox carrier reports it delivered, e.g. 1s (default 1s; env SWITCHBOARD_SMS_SANDBOX_DELAY).")
     var smsSandboxDelay: String?
 

@@ -47,6 +47,8 @@ public struct ServerConfiguration: Sendable {
     public var events = EventsConfiguration()
     /// SMS: the sandbox carrier's pace and the default wait for receipts.
     public var sms = SMSConfiguration()
+    /// Email: the sandbox domain, the SPF mechanism domains must publish, the DNS resolver, the retry window.
+    public var email = EmailConfiguration()
 
     public init(
         dataDirectory: URL, host: String = "127.0.0.1", port: Int = 8443, tls: TLSMode = .development,

@@ -66,6 +66,7 @@ public enum Capabilities {
         PolicyCapability.self,
         NumbersCapability.self,
         SMSCapability.self,
+        EmailCapability.self,
     ]
 
     /// Every capability's event projections.

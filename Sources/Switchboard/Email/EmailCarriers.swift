@@ -1,0 +1,32 @@
+/// The email carriers this node can send through and which one a domain's mail takes: the sandbox domain's always the
+/// sandbox; a custom domain's the configured SMTP carrier (direct to MX, or a relay), else the sandbox too.
+public struct EmailCarriers: Sendable {
+    let sandbox: any EmailCarrier
+    let outbound: (any EmailCarrier)?
+
+    init(sandbox: any EmailCarrier, outbound: (any EmailCarrier)?) {
+        self.sandbox = sandbox
+        self.outbound = outbound
+    }
+
+    struct Route: Sendable {
+        let carrier: any EmailCarrier
+
+        /// The outbox target of a recipient's copy: the carrier's name and its lane for the recipient's domain.
+        func target(forRecipientDomain domain: String) -> String {
+            "\(carrier.name):\(carrier.lane(forRecipientDomain: domain))"
+        }
+    }
+
+    func route(for domain: EmailStore.Domain) -> Route {
+        Route(carrier: domain.kind == .sandbox ? sandbox : outbound ?? sandbox)
+    }
+
+    /// The carrier of an outbox target.
+    func carrier(ofTarget target: String) -> (any EmailCarrier)? {
+        let name = target.split(separator: ":", maxSplits: 1).first.map(String.init) ?? target
+        if name == sandbox.name { return sandbox }
+        if let outbound, outbound.name == name { return outbound }
+        return nil
+    }
+}

@@ -1,0 +1,177 @@
+import Foundation
+import Mail
+import SQLKit
+import _CryptoExtras
+
+/// Delivery: each recipient's copy rendered and DKIM-signed when it goes out, the carriers' outcomes recorded with
+/// their reports, the hard-bounce lease, and the content erased once every recipient reached a final state.
+extension EmailService {
+    /// A recipient's copy, ready for its carrier, or why there is none.
+    enum Prepared {
+        case envelope(EmailEnvelope)
+        /// Nothing to send any more (the recipient already ended, the content is gone).
+        case gone
+    }
+
+    /// Renders and signs the copies of `items` (rows of one lane of one resource).
+    func prepare(_ items: [OutboxItem], resource: ResourceHandle) async throws -> [Prepared] {
+        let payloads = items.map { $0.payload.flatMap { try? JSONBody.decoder.decode(DeliverPayload.self, from: $0) } }
+        let operations = Set(payloads.compactMap { $0?.operationId })
+        struct Loaded {
+            let content: EmailContent
+            let recipients: [Int: EmailStore.Recipient]
+            let domain: EmailStore.Domain
+            let key: EmailStore.DKIMKey
+        }
+        let loaded: [String: Loaded] = try await resource.store.read { db in
+            var loaded: [String: Loaded] = [:]
+            for id in operations {
+                guard let content = try await EmailStore.content(operation: id, resource: resource, in: db) else { continue }
+                let domainName = content.sender.address.split(separator: "@").last.map(String.init) ?? ""
+                guard let domain = try await EmailStore.domain(domainName, resource: resource, in: db),
+                    let key = signingKey(
+                        try await EmailStore.dkimKeys(domain: domainName, resource: resource, in: db), verification: domain.verification,
+                        sandbox: domain.kind == .sandbox)
+                else { continue }
+                let recipients = try await EmailStore.recipients(operation: id, resource: resource, in: db)
+                loaded[id] = Loaded(
+                    content: content, recipients: Dictionary(uniqueKeysWithValues: recipients.map { ($0.seq, $0) }), domain: domain, key: key)
+            }
+            return loaded
+        }
+        var prepared: [Prepared] = []
+        for (item, payload) in zip(items, payloads) {
+            guard let payload, let operation = loaded[payload.operationId], let recipient = operation.recipients[payload.seq],
+                !recipient.status.isFinal
+            else {
+                prepared.append(.gone)
+                continue
+            }
+            prepared.append(
+                .envelope(
+                    try render(
+                        operation.content, recipient: recipient, domain: operation.domain, key: operation.key, resource: resource,
+                        previousAttempts: item.previousAttempts)))
+        }
+        return prepared
+    }
+
+    /// One recipient's copy: the message with its own unsubscribe link, signed with the domain's key.
+    func render(
+        _ content: EmailContent, recipient: EmailStore.Recipient, domain: EmailStore.Domain, key: EmailStore.DKIMKey, resource: ResourceHandle,
+        previousAttempts: Int
+    ) throws -> EmailEnvelope {
+        let now = clock.now.date
+        let sender = try MailAddress(content.sender.address, displayName: senderDisplayName(content))
+        func addresses(_ values: [EmailAddressValue]) -> [MailAddress] {
+            values.compactMap { try? MailAddress($0.address, displayName: $0.displayName) }
+        }
+        let token = try EmailUnsubscribe.token(program: content.programID, recipient: recipient.address, resource: resource)
+        let unsubscribe = "\(content.linkBase)/-/unsubscribe/\(token)"
+        let verp = EmailBounceAddress.address(resource: resource.id, token: recipient.bounceToken, domain: domain.domain)
+        var headers: [(name: String, value: String)] = content.headers.compactMap { $0.count == 2 ? (name: $0[0], value: $0[1]) : nil }
+        headers.append((name: "List-Unsubscribe", value: "<\(unsubscribe)>, <mailto:\(verp)?subject=unsubscribe>"))
+        headers.append((name: "List-Unsubscribe-Post", value: "List-Unsubscribe=One-Click"))
+        let messageID = MailMessage.makeMessageID(domain: domain.domain)
+        let message = MailMessage(
+            from: sender, to: addresses(content.to), cc: addresses(content.cc), replyTo: addresses(content.replyTo), subject: content.subject,
+            date: now, messageID: messageID, plainText: content.plainText, html: content.html,
+            attachments: content.attachments.map {
+                MailAttachment(name: $0.name, contentType: $0.contentType, data: Array($0.data), contentID: $0.contentId)
+            },
+            headers: headers)
+        let privateKey = try _RSA.Signing.PrivateKey(derRepresentation: key.privateKey)
+        let signer = DKIMSigner(domain: domain.domain, selector: key.selector, privateKey: privateKey)
+        let signed = try signer.sign(message.render(), timestamp: now)
+        let address = try MailAddress(recipient.address)
+        return EmailEnvelope(
+            resource: resource, operationID: recipient.operationID, seq: recipient.seq, mailFrom: verp, recipient: recipient.address,
+            message: signed, internetMessageID: "<\(messageID)>", requiresSMTPUTF8: address.requiresSMTPUTF8, previousAttempts: previousAttempts)
+    }
+
+    func senderDisplayName(_ content: EmailContent) -> String? { content.sender.displayName }
+
+    /// Records what carriers reported for copies of one resource: each recipient's status (a report once final), a
+    /// lease for each hard bounce, and each operation's progress.
+    func record(_ outcomes: [(envelope: EmailEnvelope, outcome: EmailDeliveryOutcome)], in resource: ResourceHandle) async throws {
+        guard !outcomes.isEmpty else { return }
+        try await changes.run(in: resource) { tx in
+            var touched = Set<String>()
+            var reports: [NewEvent] = []
+            for (envelope, outcome) in outcomes {
+                let rows = try await EmailStore.recipients(operation: envelope.operationID, resource: resource, in: tx.db)
+                guard var recipient = rows.first(where: { $0.seq == envelope.seq }), !recipient.status.isFinal,
+                    let operation = try await EmailStore.operation(envelope.operationID, resource: resource, in: tx.db)
+                else { continue }
+                recipient.attempts += 1
+                recipient.updatedAt = tx.now
+                recipient.internetMessageID = envelope.internetMessageID
+                switch outcome {
+                case .delivered(let server, let reply):
+                    recipient.status = .delivered
+                    recipient.mailServer = server
+                    recipient.statusDetails = reply
+                case .deferred(let server, let reason):
+                    recipient.status = .deferred
+                    recipient.mailServer = server ?? recipient.mailServer
+                    recipient.statusDetails = reason
+                case .bounced(let server, let reply):
+                    recipient.status = .bounced
+                    recipient.mailServer = server ?? recipient.mailServer
+                    recipient.statusDetails = reply
+                    try await EmailStore.recordHardBounce(recipient.address, now: tx.now, resource: resource, in: tx.db)
+                case .failed(let reason):
+                    recipient.status = .failed
+                    recipient.statusDetails = reason
+                }
+                if recipient.status.isFinal {
+                    recipient.finishedAt = tx.now
+                    reports.append(report(recipient, sender: operation.sender, at: tx.now))
+                }
+                try await EmailStore.update(recipient, resource: resource, in: tx.db)
+                touched.insert(envelope.operationID)
+            }
+            for id in touched.sorted() { try await progress(id, in: tx) }
+            _ = try await events.append(reports, in: tx)
+        }
+    }
+
+    /// Moves an operation on: `Succeeded` once every recipient was attempted (delivery goes on being reported by
+    /// events); its content erased and its deadline withdrawn once every recipient reached a final state.
+    func progress(_ id: String, in tx: Transaction) async throws {
+        let recipients = try await EmailStore.recipients(operation: id, resource: tx.resource, in: tx.db)
+        guard let operation = try await EmailStore.operation(id, resource: tx.resource, in: tx.db) else { return }
+        if !operation.status.isFinal, !recipients.contains(where: { $0.status == .queued }) {
+            let failed = recipients.allSatisfy { $0.status == .failed }
+            try await EmailStore.setStatus(
+                failed ? .failed : .succeeded,
+                error: failed ? (code: "DeliveryFailed", message: recipients.first?.statusDetails ?? "No recipient could be sent to.") : nil,
+                operation: id, now: tx.now, resource: tx.resource, in: tx.db)
+        }
+        if recipients.allSatisfy({ $0.status.isFinal }) {
+            try await EmailStore.deleteContent(operation: id, resource: tx.resource, in: tx.db)
+            try await Outbox.withdraw(correlatedWith: Correlation(scope: "email:\(id)", item: "expire"), resource: tx.resource, in: tx.db)
+        }
+    }
+
+    /// The retry window ended: recipients still waiting failed, and the content goes.
+    func expire(_ id: String, in resource: ResourceHandle) async throws {
+        try await changes.run(in: resource) { tx in
+            guard let operation = try await EmailStore.operation(id, resource: resource, in: tx.db) else { return }
+            var reports: [NewEvent] = []
+            for var recipient in try await EmailStore.recipients(operation: id, resource: resource, in: tx.db) where !recipient.status.isFinal {
+                recipient.status = .failed
+                recipient.statusDetails =
+                    "Not delivered within \(configuration.retryWindow.components.seconds / 3600) hours: \(recipient.statusDetails ?? "no attempt succeeded")"
+                recipient.updatedAt = tx.now
+                recipient.finishedAt = tx.now
+                try await EmailStore.update(recipient, resource: resource, in: tx.db)
+                // Its delivery row (not the webhook deliveries of reports already sent, which share the scope).
+                try await Outbox.withdraw(correlatedWith: Correlation(scope: "email:\(id)", item: "\(recipient.seq)"), resource: resource, in: tx.db)
+                reports.append(report(recipient, sender: operation.sender, at: tx.now))
+            }
+            try await progress(id, in: tx)
+            _ = try await events.append(reports, in: tx)
+        }
+    }
+}
