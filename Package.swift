@@ -90,6 +90,8 @@ let package = Package(
             dependencies: [
                 "Switchboard",
                 "SMPP",
+                "SMTP",
+                "DNSClient",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Hummingbird", package: "hummingbird"),

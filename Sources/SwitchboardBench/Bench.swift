@@ -13,7 +13,7 @@ import NIOSSL
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "switchboard-bench", abstract: "Measure Switchboard over HTTPS.",
-        subcommands: [Bench.self, PolicyBench.self, SMSBench.self, BareServer.self],
+        subcommands: [Bench.self, PolicyBench.self, SMSBench.self, EmailBench.self, BareServer.self],
         defaultSubcommand: Bench.self)
 }
 
