@@ -184,6 +184,8 @@ let package = Package(
             dependencies: [
                 "Switchboard",
                 "Mail",
+                "SMTP",
+                "DNSClient",
                 "SwitchboardCLI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -1,6 +1,9 @@
 import AsyncHTTPClient
+import DNSClient
 import Foundation
+import Logging
 import Mail
+import SMTP
 import SQLKit
 import Testing
 
@@ -268,5 +271,21 @@ import Testing
             let next = try await f.send(["ivy@example.com"])
             #expect(try await f.recipients(next.id).first?.statusDetails?.hasPrefix("RecipientOptedOut") == true)
         }
+    }
+
+    @Test func aRelaySpreadsRecipientsOverItsConnectionsAndKeepsEachRecipientOnOne() throws {
+        let relay = try SMTPRelay(parsing: "smtp://user:pw@relay.example:2525?starttls=required&connections=3")
+        #expect(relay.connections == 3 && relay.port == 2525 && relay.username == "user" && relay.tls == .startTLS(required: true))
+        #expect(try SMTPRelay(parsing: "smtp://relay.example").connections == 4)
+        #expect(throws: ConfigurationError.self) { try SMTPRelay(parsing: "smtp://relay.example?connections=0") }
+        #expect(throws: ConfigurationError.self) { try SMTPRelay(parsing: "http://relay.example") }
+        func carrier(_ delivery: SMTPDelivery) -> SMTPEmailCarrier {
+            SMTPEmailCarrier(delivery: delivery, dns: DNSResolver(), hostname: "sb.test", timeouts: SMTPTimeouts(), logger: Logger(label: "test"))
+        }
+        let addresses = try (0..<60).map { try MailAddress("user\($0)@example.net") }
+        let lanes = addresses.map { carrier(.relay(relay)).lane(forRecipient: $0) }
+        #expect(Set(lanes) == ["relay-0", "relay-1", "relay-2"])
+        #expect(carrier(.relay(relay)).lane(forRecipient: try MailAddress("USER7@example.net")) == lanes[7])
+        #expect(carrier(.direct(port: 25)).lane(forRecipient: try MailAddress("a@Example.NET")) == "example.net")
     }
 }

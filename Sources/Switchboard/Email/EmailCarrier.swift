@@ -1,4 +1,5 @@
 import Foundation
+import Mail
 
 /// One recipient's copy of a send, rendered and DKIM-signed, for a carrier.
 public struct EmailEnvelope: Sendable {
@@ -37,6 +38,7 @@ public protocol EmailCarrier: Sendable {
     var window: Int { get }
     /// Delivers `envelopes`; one outcome each, in order.
     func deliver(_ envelopes: [EmailEnvelope]) async -> [EmailDeliveryOutcome]
-    /// The outbox lane of a recipient's messages (the sandbox has one; direct SMTP one per recipient domain).
-    func lane(forRecipientDomain domain: String) -> String
+    /// The outbox lane of a recipient's messages (the sandbox has one; direct SMTP one per recipient domain; a relay
+    /// as many as it takes connections). Lanes are delivered side by side, each batch of a lane over one connection.
+    func lane(forRecipient address: MailAddress) -> String
 }

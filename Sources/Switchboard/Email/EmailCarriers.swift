@@ -1,3 +1,5 @@
+import Mail
+
 /// The email carriers this node can send through and which one a domain's mail takes: the sandbox domain's always the
 /// sandbox; a custom domain's the configured SMTP carrier (direct to MX, or a relay), else the sandbox too.
 public struct EmailCarriers: Sendable {
@@ -13,8 +15,8 @@ public struct EmailCarriers: Sendable {
         let carrier: any EmailCarrier
 
         /// The outbox target of a recipient's copy: the carrier's name and its lane for the recipient's domain.
-        func target(forRecipientDomain domain: String) -> String {
-            "\(carrier.name):\(carrier.lane(forRecipientDomain: domain))"
+        func target(forRecipient address: MailAddress) -> String {
+            "\(carrier.name):\(carrier.lane(forRecipient: address))"
         }
     }
 

@@ -140,7 +140,7 @@ public struct EmailService: Sendable {
                 } else {
                     rows.append(
                         NewOutboxItem(
-                            kind: Self.deliverKind, target: route.target(forRecipientDomain: recipient.address.domain),
+                            kind: Self.deliverKind, target: route.target(forRecipient: recipient.address),
                             deliveryID: "\(id):\(seq)", subject: .emailAddress(address),
                             correlation: Correlation(scope: "email:\(id)", item: "\(seq)"),
                             payload: try JSONBody.encoder.encode(DeliverPayload(operationId: id, seq: seq)), maxAttempts: 1000, expiresAt: expiry))

@@ -1,6 +1,7 @@
 import DNSClient
 import Foundation
 import Logging
+import Mail
 import NIOCore
 import NIOSSL
 import SMTP
@@ -14,7 +15,7 @@ public enum SMTPDelivery: Sendable, Equatable {
     case direct(port: Int)
 }
 
-/// A relay, parsed from `smtp://[user:password@]host[:port][?starttls=required|opportunistic|none][&ca=PEM-FILE]`
+/// A relay, parsed from `smtp://[user:password@]host[:port][?starttls=required|opportunistic|none][&ca=PEM-FILE][&connections=N]`
 /// or `smtps://…` (TLS from the first byte, port 465).
 public struct SMTPRelay: Sendable, Equatable {
     public var host: String
@@ -24,6 +25,8 @@ public struct SMTPRelay: Sendable, Equatable {
     public var password: String?
     /// A PEM file of the CAs the relay's certificate is checked against, instead of the system's.
     public var trustRootsFile: String?
+    /// How many connections to the relay may be open at once (`&connections=N`, 1–50; default 4).
+    public var connections: Int
 
     public init(parsing text: String) throws(ConfigurationError) {
         guard let url = URLComponents(string: text), let scheme = url.scheme?.lowercased(), scheme == "smtp" || scheme == "smtps",
@@ -46,12 +49,16 @@ public struct SMTPRelay: Sendable, Equatable {
         username = url.user?.removingPercentEncoding
         password = url.password?.removingPercentEncoding
         trustRootsFile = query["ca"].flatMap { $0.isEmpty ? nil : $0 }
+        guard let connections = Int(query["connections"] ?? "4"), (1...50).contains(connections) else {
+            throw ConfigurationError("--email-relay: connections must be a number from 1 to 50")
+        }
+        self.connections = connections
         guard (1...65535).contains(port) else { throw ConfigurationError("--email-relay: the port is out of range") }
     }
 }
 
 /// Delivers over SMTP (RFC 5321): a transaction per recipient's copy, connections reused within a batch (a batch is
-/// one lane: one recipient domain, or the relay). Replies map to outcomes: `2xx` after DATA delivered, `4xx` (or a
+/// one lane: one recipient domain, or one of the relay's connections). Replies map to outcomes: `2xx` after DATA delivered, `4xx` (or a
 /// server out of reach) deferred, `5xx` bounced.
 struct SMTPEmailCarrier: EmailCarrier {
     static let name = "smtp"
@@ -66,10 +73,14 @@ struct SMTPEmailCarrier: EmailCarrier {
     var name: String { Self.name }
     var window: Int { 50 }
 
-    func lane(forRecipientDomain domain: String) -> String {
+    func lane(forRecipient address: MailAddress) -> String {
         switch delivery {
-        case .relay: "relay"
-        case .direct: domain.lowercased()
+        case .relay(let relay):
+            // Spread over the relay's connections by a stable hash of the address (FNV-1a), so a recipient's copies
+            // keep their order.
+            let hash = address.addrSpec.lowercased().utf8.reduce(UInt32(2_166_136_261)) { ($0 ^ UInt32($1)) &* 16_777_619 }
+            return "relay-\(Int(hash % UInt32(relay.connections)))"
+        case .direct: return address.domain.lowercased()
         }
     }
 

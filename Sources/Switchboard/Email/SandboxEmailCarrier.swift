@@ -1,4 +1,5 @@
 import Foundation
+import Mail
 import SQLKit
 
 /// The development carrier: captures every message as a mail catcher does (the exact bytes that would have gone
@@ -15,7 +16,7 @@ struct SandboxEmailCarrier: EmailCarrier {
     var name: String { Self.name }
     var window: Int { 100 }
 
-    func lane(forRecipientDomain domain: String) -> String { "all" }
+    func lane(forRecipient address: MailAddress) -> String { "all" }
 
     func deliver(_ envelopes: [EmailEnvelope]) async -> [EmailDeliveryOutcome] {
         var outcomes: [EmailDeliveryOutcome] = []
