@@ -188,6 +188,8 @@ final class SMTPClientHandler: ChannelInboundHandler {
             while failure == nil, let reply = try parser.parse(&input) {
                 deliver(reply)
             }
+        } catch SMTPCodecError.malformedReply(let detail) {
+            fail(.malformedReply(detail))
         } catch {
             fail(.malformedReply(error.description))
         }

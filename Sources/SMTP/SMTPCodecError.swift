@@ -8,6 +8,7 @@ public enum SMTPCodecError: Error, Sendable, Equatable, CustomStringConvertible 
     /// A multi-line reply had more than `limit` lines.
     case tooManyReplyLines(limit: Int)
 
+    /// A short English description.
     public var description: String {
         switch self {
         case .lineTooLong(let limit): "line longer than \(limit) octets"

@@ -2,10 +2,13 @@ import NIOCore
 
 /// Encodes `SMTPCommand`s as command lines terminated by CRLF.
 public struct SMTPCommandEncoder: MessageToByteEncoder {
+    /// The encoder takes `SMTPCommand` values.
     public typealias OutboundIn = SMTPCommand
 
+    /// An encoder.
     public init() {}
 
+    /// Writes `data` in wire form; never throws.
     public func encode(data: SMTPCommand, out: inout ByteBuffer) throws {
         Self.write(data, into: &out)
     }

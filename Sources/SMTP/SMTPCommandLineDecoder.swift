@@ -6,6 +6,7 @@ import NIOCore
 /// `500 5.5.6 Line too long`. `SMTPServer` uses the same rules but recovers from long lines
 /// itself, and switches to `SMTPDataReader` after DATA.
 public struct SMTPCommandLineDecoder: ByteToMessageDecoder {
+    /// Each command line, without its line ending.
     public typealias InboundOut = String
 
     private var parser: SMTPCommandLineParser
@@ -15,6 +16,7 @@ public struct SMTPCommandLineDecoder: ByteToMessageDecoder {
         parser = SMTPCommandLineParser(maximumLength: maximumLineLength)
     }
 
+    /// Decodes the next item from `buffer`, if it is complete.
     public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         switch parser.next(&buffer) {
         case .line(let line):
@@ -28,6 +30,7 @@ public struct SMTPCommandLineDecoder: ByteToMessageDecoder {
         }
     }
 
+    /// At the end of input: decodes whatever is complete.
     public mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
         try decode(context: context, buffer: &buffer)
     }

@@ -2,14 +2,15 @@ import Logging
 import NIOCore
 
 extension SMTPConnection {
-    /// Sends one message: MAIL FROM, one RCPT TO per recipient, DATA and the message.
+    /// Sends one message: MAIL FROM, one RCPT TO per recipient, then DATA and the message.
     ///
-    /// With PIPELINING (RFC 2920) MAIL, every RCPT and DATA go out in one flush and the replies are
-    /// matched in order; otherwise each command waits for its reply. MAIL carries `SIZE=` when the
-    /// server offers SIZE, `BODY=8BITMIME` and `SMTPUTF8` when the envelope needs them, and
-    /// `ENVID=` when the server offers DSN. When no recipient is accepted no message is sent: the
-    /// transaction is reset (if DATA was nevertheless accepted under pipelining, a lone `.` ends it
-    /// first, as RFC 2920 §3.1 says).
+    /// On a reused connection (every transaction after the first) RSET goes first, so nothing an
+    /// earlier transaction left behind can leak into this one. With PIPELINING (RFC 2920) RSET,
+    /// MAIL and every RCPT go out in one flush and the replies are matched in order; otherwise each
+    /// command waits for its reply. DATA is sent only once a recipient has been accepted, so a
+    /// transaction whose recipients were all refused never sends DATA. MAIL carries `SIZE=` when
+    /// the server offers SIZE, `BODY=8BITMIME` and `SMTPUTF8` when the envelope needs them (and the
+    /// server offers them), and `ENVID=` when the server offers DSN.
     ///
     /// `message` is the complete message in CRLF form; it is dot-stuffed, given a final CRLF if it
     /// lacks one, and terminated here.
@@ -17,17 +18,28 @@ extension SMTPConnection {
     /// Refusals are reported, not thrown: a refused MAIL FROM appears in `mailFrom` and as every
     /// recipient's reply, refused recipients in their results, a refused message in `data`.
     ///
-    /// - Throws: `SMTPError` for a lost connection, a timeout or a malformed reply (the connection
-    ///   is then closed); `.messageTooLarge`, `.eightBitMIMENotSupported`, `.smtpUTF8NotSupported`
-    ///   or `.invalidAddress` before anything is sent.
+    /// - Throws: `SMTPError` for a lost connection, a timeout, a malformed reply or a refused RSET
+    ///   (the connection is then closed); `.messageTooLarge`, `.lineTooLong`,
+    ///   `.eightBitMIMENotSupported`, `.smtpUTF8NotSupported` or `.invalidAddress` before anything
+    ///   is sent.
     public func send(_ envelope: SMTPEnvelope, message: ByteBuffer) async throws -> SMTPTransactionResult {
         try await exclusively {
             let plan = try SMTPTransactionPlan(envelope: envelope, message: message, capabilities: capabilities)
+            let reset = startTransaction()
             logger.debug(
                 "SMTP transaction starting",
                 metadata: ["smtp.recipients": "\(envelope.recipients.count)", "smtp.size": "\(plan.messageSize)"])
-            let result =
-                capabilities.pipelining ? try await sendPipelined(plan, envelope: envelope) : try await sendLockStep(plan, envelope: envelope)
+            var replies = try await envelopeReplies(plan, reset: reset)
+            if reset {
+                let resetReply = replies.removeFirst()
+                guard resetReply.isPositiveCompletion else {
+                    // The server's state is unknown: this connection cannot carry mail any more.
+                    let error = SMTPError.unexpectedReply(stage: "RSET", resetReply)
+                    await session.abort(error)
+                    throw error
+                }
+            }
+            let result = try await finish(plan, envelope: envelope, replies: replies)
             logger.debug(
                 "SMTP transaction finished",
                 metadata: [
@@ -70,85 +82,57 @@ extension SMTPConnection {
 
     // MARK: Transactions
 
-    private func sendPipelined(_ plan: SMTPTransactionPlan, envelope: SMTPEnvelope) async throws -> SMTPTransactionResult {
+    /// The replies to RSET (when `reset`), MAIL and each RCPT, one per command. After a 421 the
+    /// server closes the connection, so every later command counts as answered by that 421.
+    private func envelopeReplies(_ plan: SMTPTransactionPlan, reset: Bool) async throws -> [SMTPReply] {
         let timeouts = configuration.timeouts
-        var commands = [SMTPClientHandler.Outgoing(command: plan.mail, stage: "MAIL", timeout: TimeAmount(timeouts.mail))]
+        var commands: [SMTPClientHandler.Outgoing] = []
+        if reset { commands.append(.init(command: .rset, stage: "RSET", timeout: TimeAmount(timeouts.command))) }
+        commands.append(.init(command: plan.mail, stage: "MAIL", timeout: TimeAmount(timeouts.mail)))
         commands += plan.recipients.map { .init(command: $0, stage: "RCPT", timeout: TimeAmount(timeouts.rcpt)) }
-        commands.append(.init(command: .data, stage: "DATA", timeout: TimeAmount(timeouts.dataInitiation)))
-        let futures = try await session.pipeline(commands)
+        let leading = reset ? 2 : 1
         var replies: [SMTPReply] = []
-        for future in futures {
-            do {
-                replies.append(try await future.get())
-            } catch {
-                // After a 421 the server closes the connection: the missing replies are that 421.
-                guard let closing = replies.first(where: { $0.code == 421 }) else { throw error }
+        if capabilities.pipelining {
+            for future in try await session.pipeline(commands) {
+                do {
+                    replies.append(try await future.get())
+                } catch {
+                    guard let closing = replies.first(where: { $0.code == 421 }) else { throw error }
+                    replies.append(closing)
+                }
+            }
+            return replies
+        }
+        for outgoing in commands {
+            if let closing = replies.last, closing.code == 421 {
                 replies.append(closing)
+                continue
             }
+            let reply = try await session.pipeline([outgoing])[0].get()
+            replies.append(reply)
+            // A refused RSET or MAIL ends the exchange: RCPTs would only be refused as out of sequence.
+            if replies.count <= leading && !reply.isPositiveCompletion { break }
         }
-        let mailReply = replies[0]
-        let dataReply = replies[replies.count - 1]
-        let rcptReplies = mailReply.isPositiveCompletion ? Array(replies[1..<(replies.count - 1)]) : plan.recipients.map { _ in mailReply }
-        var result = SMTPTransactionResult(
-            mailFrom: mailReply, recipients: zip(envelope.recipients, rcptReplies).map { SMTPRecipientResult(address: $0, reply: $1) },
-            data: nil)
-        if replies.contains(where: { $0.code == 421 }) { return result }
-        if dataReply.code == 354 {
-            if result.acceptedRecipients.isEmpty {
-                // RFC 2920 §3.1: DATA was accepted although no recipient was; end it empty.
-                _ = try await session.sendMessage(ByteBuffer(string: ".\r\n"))
-                await resetQuietly()
-            } else {
-                result.data = try await session.sendMessage(plan.data)
-            }
-        } else if mailReply.isPositiveCompletion {
-            if !result.acceptedRecipients.isEmpty { result.data = dataReply }
-            await resetQuietly()
-        }
-        return result
+        return replies
     }
 
-    private func sendLockStep(_ plan: SMTPTransactionPlan, envelope: SMTPEnvelope) async throws -> SMTPTransactionResult {
-        let timeouts = configuration.timeouts
-        let mailReply = try await session.exchange(plan.mail, stage: "MAIL", timeout: timeouts.mail)
+    /// Interprets the replies to MAIL and the RCPTs (the RSET reply already checked) and sends the
+    /// message when a recipient was accepted.
+    private func finish(_ plan: SMTPTransactionPlan, envelope: SMTPEnvelope, replies: [SMTPReply]) async throws -> SMTPTransactionResult {
+        guard let mailReply = replies.first else { throw SMTPError.connectionClosed }
         var result = SMTPTransactionResult(mailFrom: mailReply, recipients: [], data: nil)
         guard mailReply.isPositiveCompletion else {
             result.recipients = envelope.recipients.map { SMTPRecipientResult(address: $0, reply: mailReply) }
             return result
         }
-        var closing: SMTPReply?
-        for (address, command) in zip(envelope.recipients, plan.recipients) {
-            let reply: SMTPReply
-            if let closing {
-                reply = closing
-            } else {
-                reply = try await session.exchange(command, stage: "RCPT", timeout: timeouts.rcpt)
-                if reply.code == 421 { closing = reply }
-            }
-            result.recipients.append(SMTPRecipientResult(address: address, reply: reply))
-        }
-        if closing != nil { return result }
-        guard !result.acceptedRecipients.isEmpty else {
-            await resetQuietly()
-            return result
-        }
-        let dataReply = try await session.exchange(.data, stage: "DATA", timeout: timeouts.dataInitiation)
+        result.recipients = zip(envelope.recipients, replies.dropFirst()).map { SMTPRecipientResult(address: $0, reply: $1) }
+        if replies.contains(where: { $0.code == 421 }) || result.acceptedRecipients.isEmpty { return result }
+        let dataReply = try await session.exchange(.data, stage: "DATA", timeout: configuration.timeouts.dataInitiation)
         guard dataReply.code == 354 else {
             result.data = dataReply
-            if dataReply.code != 421 { await resetQuietly() }
             return result
         }
         result.data = try await session.sendMessage(plan.data)
         return result
-    }
-
-    /// RSET after an abandoned transaction. Its outcome does not change the transaction's result;
-    /// if it fails the connection is closed and `isOpen` says so.
-    private func resetQuietly() async {
-        do {
-            _ = try await session.exchange(.rset, stage: "RSET", timeout: configuration.timeouts.command)
-        } catch {
-            logger.debug("SMTP RSET failed", metadata: ["smtp.error": "\(error)"])
-        }
     }
 }

@@ -28,6 +28,7 @@ public final class SMTPConnection: Sendable {
     let session: SMTPClientSession
     let logger: Logger
     private let busy = Mutex(false)
+    private let transactionsStarted = Mutex(0)
 
     private init(
         configuration: SMTPClientConfiguration, session: SMTPClientSession, logger: Logger, state: SMTPClientHandshake.Outcome
@@ -146,6 +147,15 @@ public final class SMTPConnection: Sendable {
 
     /// Whether the connection is still usable.
     public var isOpen: Bool { session.channel.isActive }
+
+    /// Counts a transaction as started; true when one came before it on this connection, so the
+    /// server's state must be reset first.
+    func startTransaction() -> Bool {
+        transactionsStarted.withLock { count in
+            defer { count += 1 }
+            return count > 0
+        }
+    }
 
     /// Runs `body` unless another operation is running.
     func exclusively<T>(_ body: () async throws -> T) async throws -> T {

@@ -12,5 +12,6 @@ public struct SMTPCredentials: Sendable, Equatable, CustomStringConvertible {
         self.password = password
     }
 
+    /// The user name only: the password is never shown.
     public var description: String { "SMTPCredentials(username: \(username), password: <redacted>)" }
 }

@@ -12,15 +12,18 @@ public enum SMTPDotStuffing {
         encodeCountingSize(message).data
     }
 
-    /// The encoded data and the size of the message in octets before dot-stuffing and without the
-    /// terminator, the figure SIZE= declares (RFC 1870).
-    static func encodeCountingSize(_ message: ByteBuffer) -> (data: ByteBuffer, messageSize: Int) {
+    /// The encoded data, the size of the message in octets before dot-stuffing and without the
+    /// terminator (the figure SIZE= declares, RFC 1870), and the length of its longest line without
+    /// the line ending (RFC 5321 §4.5.3.1.6 allows 998).
+    static func encodeCountingSize(_ message: ByteBuffer) -> (data: ByteBuffer, messageSize: Int, longestLine: Int) {
         var out = ByteBuffer()
         out.reserveCapacity(message.readableBytes + message.readableBytes / 32 + 8)
         var stuffed = 0
+        var longestLine = 0
         message.withUnsafeReadableBytes { bytes in
             var atLineStart = true
             var runStart = 0
+            var lineStart = 0
             var index = 0
             func flush(upTo end: Int) {
                 if end > runStart { out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[runStart..<end])) }
@@ -34,6 +37,7 @@ public enum SMTPDotStuffing {
                     runStart = index
                 }
                 if byte == UInt8(ascii: "\r") || byte == UInt8(ascii: "\n") {
+                    longestLine = max(longestLine, index - lineStart)
                     let isCRLF = byte == UInt8(ascii: "\r") && index + 1 < bytes.count && bytes[index + 1] == UInt8(ascii: "\n")
                     if isCRLF {
                         index += 2
@@ -44,16 +48,18 @@ public enum SMTPDotStuffing {
                         runStart = index
                     }
                     atLineStart = true
+                    lineStart = index
                 } else {
                     atLineStart = false
                     index += 1
                 }
             }
             flush(upTo: bytes.count)
+            longestLine = max(longestLine, bytes.count - lineStart)
             if !atLineStart { out.writeStaticString("\r\n") }
         }
         let size = out.readableBytes - stuffed
         out.writeStaticString(".\r\n")
-        return (out, size)
+        return (out, size, longestLine)
     }
 }

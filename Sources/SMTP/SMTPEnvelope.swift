@@ -1,11 +1,3 @@
-/// The body type declared with MAIL FROM's BODY parameter (RFC 6152).
-public enum SMTPBodyType: Sendable, Equatable {
-    /// Plain 7-bit text; no BODY parameter is sent.
-    case sevenBit
-    /// 8-bit MIME content: `BODY=8BITMIME`, which the server must offer.
-    case eightBitMIME
-}
-
 /// The envelope of one mail transaction.
 public struct SMTPEnvelope: Sendable, Equatable {
     /// The reverse-path without angle brackets; `""` is the null sender `<>` used for

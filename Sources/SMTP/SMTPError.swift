@@ -34,6 +34,9 @@ public enum SMTPError: Error, Sendable, Equatable, CustomStringConvertible {
     case eightBitMIMENotSupported
     /// The envelope needs SMTPUTF8 and the server does not offer it.
     case smtpUTF8NotSupported
+    /// A line of the message is longer than `limit` octets without its CRLF (RFC 5321
+    /// §4.5.3.1.6: 998); it must be encoded (quoted-printable or base64) before it is sent.
+    case lineTooLong(limit: Int)
     /// An address cannot be written as an SMTP path.
     case invalidAddress(String)
     /// The server sent something that is not a valid reply.
@@ -41,6 +44,7 @@ public enum SMTPError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Another operation is already running on this connection; operations run one at a time.
     case connectionBusy
 
+    /// A short English description, safe to log (no credentials).
     public var description: String {
         switch self {
         case .connectionClosed: "connection closed"
@@ -57,9 +61,21 @@ public enum SMTPError: Error, Sendable, Equatable, CustomStringConvertible {
         case .messageTooLarge(let limit): "message larger than the server's limit of \(limit) octets"
         case .eightBitMIMENotSupported: "message needs 8BITMIME, which the server does not offer"
         case .smtpUTF8NotSupported: "envelope needs SMTPUTF8, which the server does not offer"
+        case .lineTooLong(let limit): "message has a line longer than \(limit) octets"
         case .invalidAddress(let address): "invalid address: \(address)"
         case .malformedReply(let detail): "malformed reply: \(detail)"
         case .connectionBusy: "another operation is running on this connection"
+        }
+    }
+
+    /// The server's reply when the failure is a refusal (greeting, STARTTLS, AUTH or an
+    /// unexpected reply), so callers can tell a transient (4xx) from a permanent (5xx) one.
+    public var reply: SMTPReply? {
+        switch self {
+        case .greetingRejected(let reply), .startTLSFailed(let reply), .authenticationFailed(let reply), .unexpectedReply(_, let reply):
+            reply
+        default:
+            nil
         }
     }
 }

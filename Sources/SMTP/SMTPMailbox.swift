@@ -38,6 +38,7 @@ public struct SMTPMailbox: Sendable, Hashable, CustomStringConvertible {
     /// `local@domain` with the local part quoted when RFC 5321 requires it.
     public var formatted: String { Self.formatLocalPart(localPart) + "@" + domain }
 
+    /// The mailbox as `formatted` writes it.
     public var description: String { formatted }
 
     /// Whether the mailbox has non-ASCII characters and so needs SMTPUTF8 (RFC 6531).

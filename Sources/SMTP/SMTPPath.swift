@@ -20,6 +20,7 @@ public enum SMTPPath: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The path with its angle brackets.
     public var description: String { formatted }
 
     /// Parses a path at the start of a MAIL or RCPT argument, after `FROM:` or `TO:`.

@@ -4,6 +4,7 @@ import NIOCore
 /// `SMTPReply`. Throws `SMTPCodecError` for malformed or over-long lines and for replies with too
 /// many lines; the channel should then be closed.
 public struct SMTPReplyDecoder: ByteToMessageDecoder {
+    /// Each complete reply, multi-line replies as one.
     public typealias InboundOut = SMTPReply
 
     private var parser: SMTPReplyParser
@@ -16,12 +17,14 @@ public struct SMTPReplyDecoder: ByteToMessageDecoder {
         parser = SMTPReplyParser(maximumLineLength: maximumLineLength, maximumLines: maximumLines)
     }
 
+    /// Decodes the next item from `buffer`, if it is complete.
     public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         guard let reply = try parser.parse(&buffer) else { return .needMoreData }
         context.fireChannelRead(wrapInboundOut(reply))
         return .continue
     }
 
+    /// At the end of input: decodes whatever is complete.
     public mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
         try decode(context: context, buffer: &buffer)
     }

@@ -4,10 +4,13 @@ import NIOCore
 /// for the last, each terminated by CRLF. CR, LF and NUL inside the text become spaces so a reply
 /// can never be split or smuggle a second reply.
 public struct SMTPReplyEncoder: MessageToByteEncoder {
+    /// The encoder takes `SMTPReply` values.
     public typealias OutboundIn = SMTPReply
 
+    /// An encoder.
     public init() {}
 
+    /// Writes `data` in wire form; never throws.
     public func encode(data: SMTPReply, out: inout ByteBuffer) throws {
         Self.write(data, into: &out)
     }

@@ -125,10 +125,12 @@ final class SMTPServerHandler: ChannelInboundHandler, ChannelOutboundHandler {
         case .reply(let reply):
             send(reply, context: context)
         case .replyAndClose(let reply):
-            send(reply, context: context)
             closing = true
             unflushed = false
-            context.writeAndFlush(wrapOutboundOut(ByteBuffer())).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            // The close waits for the reply (and any written before it) to reach the socket.
+            context.writeAndFlush(wrapOutboundOut(encode(reply, context: context))).assumeIsolated().whenComplete { _ in
+                context.close(promise: nil)
+            }
         case .beginData:
             send(SMTPServerReplies.startData, context: context)
             mode = .data(SMTPDataReader(maximumSize: session.configuration.maxMessageSize))
@@ -136,12 +138,12 @@ final class SMTPServerHandler: ChannelInboundHandler, ChannelOutboundHandler {
             startTLS(context: context)
         case .askMailFrom(let reversePath, let parameters):
             let (delegate, info) = (delegate, session.info)
-            ask(context: context, { await delegate.mailFrom(reversePath, parameters: parameters, session: info) }) { handler, reply in
+            ask(context: context, { try await delegate.mailFrom(reversePath, parameters: parameters, session: info) }) { handler, reply in
                 handler.session.mailFromAnswered(reply, reversePath: reversePath, parameters: parameters)
             }
         case .askRecipient(let forwardPath):
             let (delegate, info) = (delegate, session.info)
-            ask(context: context, { await delegate.recipient(forwardPath, session: info) }) { handler, reply in
+            ask(context: context, { try await delegate.recipient(forwardPath, session: info) }) { handler, reply in
                 handler.session.recipientAnswered(reply, forwardPath: forwardPath)
             }
         case .authenticate(let username, let password):
@@ -163,7 +165,7 @@ final class SMTPServerHandler: ChannelInboundHandler, ChannelOutboundHandler {
         let (delegate, info, envelope) = (delegate, session.info, session.envelope)
         logger.debug(
             "SMTP server received message", metadata: ["smtp.size": "\(message.readableBytes)", "smtp.recipients": "\(envelope.recipients.count)"])
-        ask(context: context, { await delegate.message(message, envelope: envelope, session: info) }) { handler, reply in
+        ask(context: context, { try await delegate.message(message, envelope: envelope, session: info) }) { handler, reply in
             handler.session.messageFinished(reply)
         }
     }
@@ -171,7 +173,7 @@ final class SMTPServerHandler: ChannelInboundHandler, ChannelOutboundHandler {
     /// Runs `question` off the event loop; meanwhile no input is processed. `answer` turns the
     /// delegate's reply into the reply sent.
     private func ask(
-        context: ChannelHandlerContext, _ question: @escaping @Sendable () async -> SMTPReply,
+        context: ChannelHandlerContext, _ question: @escaping @Sendable () async throws -> SMTPReply,
         answer: @escaping (SMTPServerHandler, SMTPReply) -> SMTPReply
     ) {
         busy = true
@@ -179,7 +181,15 @@ final class SMTPServerHandler: ChannelInboundHandler, ChannelOutboundHandler {
         context.eventLoop.makeFutureWithTask(question).assumeIsolated().whenComplete { [self] result in
             busy = false
             guard !closing else { return }
-            send(answer(self, (try? result.get()) ?? SMTPServerReplies.localError), context: context)
+            let reply: SMTPReply
+            switch result {
+            case .success(let answered):
+                reply = answered
+            case .failure(let error):
+                logger.warning("SMTP server delegate failed", metadata: ["smtp.error": "\(error)"])
+                reply = SMTPServerReplies.localError
+            }
+            send(answer(self, reply), context: context)
             process(context: context)
         }
     }
@@ -202,10 +212,14 @@ final class SMTPServerHandler: ChannelInboundHandler, ChannelOutboundHandler {
     // MARK: Output and timers
 
     private func send(_ reply: SMTPReply, context: ChannelHandlerContext) {
+        context.write(wrapOutboundOut(encode(reply, context: context)), promise: nil)
+        unflushed = true
+    }
+
+    private func encode(_ reply: SMTPReply, context: ChannelHandlerContext) -> ByteBuffer {
         var buffer = context.channel.allocator.buffer(capacity: 64)
         SMTPReplyEncoder.write(reply, into: &buffer)
-        context.write(wrapOutboundOut(buffer), promise: nil)
-        unflushed = true
+        return buffer
     }
 
     private func flushIfNeeded(context: ChannelHandlerContext) {

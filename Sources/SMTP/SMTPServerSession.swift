@@ -99,12 +99,13 @@ struct SMTPServerSession {
     }
 
     private mutating func hello(extended: Bool, argument: Substring) -> Action {
-        guard !argument.isEmpty, !argument.contains(" ") else {
+        // Only the first word is the client's name; some clients add a comment after it.
+        guard let name = argument.split(separator: " ").first else {
             return .reply(SMTPServerReplies.syntax(extended ? "EHLO hostname" : "HELO hostname"))
         }
         resetTransaction()
         phase = .ready
-        info.heloName = String(argument)
+        info.heloName = String(name)
         guard extended else { return .reply(SMTPReply(code: 250, configuration.hostname)) }
         var lines = [configuration.hostname, "PIPELINING", "SIZE \(configuration.maxMessageSize)", "8BITMIME", "SMTPUTF8", "ENHANCEDSTATUSCODES"]
         if configuration.tlsConfiguration != nil && !info.isTLS { lines.append("STARTTLS") }

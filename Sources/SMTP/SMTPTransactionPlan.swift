@@ -8,13 +8,18 @@ struct SMTPTransactionPlan {
     var data: ByteBuffer
     var messageSize: Int
 
+    /// RFC 5321 §4.5.3.1.6: 1000 octets per text line, CRLF included.
+    static let maximumLineLength = 998
+
     init(envelope: SMTPEnvelope, message: ByteBuffer, capabilities: SMTPServerCapabilities) throws(SMTPError) {
         let reversePath: SMTPPath = envelope.reversePath.isEmpty ? .null : .mailbox(try SMTPMailbox(envelope.reversePath))
         guard !envelope.recipients.isEmpty else { throw .invalidAddress("no recipients") }
         var mailboxes: [SMTPMailbox] = []
         for recipient in envelope.recipients { mailboxes.append(try SMTPMailbox(recipient)) }
         var parameters: [String] = []
-        let (data, size) = SMTPDotStuffing.encodeCountingSize(message)
+        let (data, size, longestLine) = SMTPDotStuffing.encodeCountingSize(message)
+        // Not wrapped here: rewrapping would change the content (and break a DKIM signature).
+        guard longestLine <= Self.maximumLineLength else { throw .lineTooLong(limit: Self.maximumLineLength) }
         if let limit = capabilities.size, size > limit { throw .messageTooLarge(limit: limit) }
         if capabilities.sizeDeclaration { parameters.append("SIZE=\(size)") }
         if envelope.bodyType == .eightBitMIME {

@@ -149,7 +149,8 @@ struct SMTPEmailCarrier: EmailCarrier {
             return Self.outcome(data, server: server)
         } catch let error as SMTPError {
             switch error {
-            case .messageTooLarge, .eightBitMIMENotSupported, .smtpUTF8NotSupported:
+            // What no retry can change: the message as it is cannot travel to this server.
+            case .messageTooLarge, .eightBitMIMENotSupported, .smtpUTF8NotSupported, .lineTooLong:
                 return .bounced(server: host, reply: "\(error)")
             default:
                 return .deferred(server: host, reason: "\(error)")
