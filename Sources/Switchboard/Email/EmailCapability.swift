@@ -102,22 +102,8 @@ public struct EmailCapability: Capability {
     }
 
     /// Delivery reports name the recipient: once nothing still has to deliver one, it leaves the event log.
-    static let eventsRule = RetentionRule(
-        name: "email.events", data: "Email delivery reports (the recipient's address)",
-        kept: "until their webhook deliveries end (delivered, dropped or dead-lettered)", tables: ["events"]
-    ) { store, now in
-        let types = EmailEventType.allCases.map(\.rawValue)
-        try await store.transaction { db in
-            try await db.raw(
-                """
-                DELETE FROM events WHERE type IN (\(binds: types)) AND created_at < \(bind: now.milliseconds) AND NOT EXISTS (
-                SELECT 1 FROM outbox WHERE outbox.resource_id = events.resource_id AND outbox.correlation_scope = events.correlation_scope
-                AND outbox.correlation_item = events.correlation_item AND outbox.state = \(bind: OutboxState.pending.rawValue))
-                """
-            ).run()
-        }
-        return 0
-    }
+    static let eventsRule = RetentionRule.eventsOnceDelivered(
+        name: "email.events", data: "Email delivery reports (the recipient's address)", types: EmailEventType.allCases.map(\.rawValue))
 }
 
 /// Email's part in a person's data: the deliveries to their address, suppression entries, bounce leases and the

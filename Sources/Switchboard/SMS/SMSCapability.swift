@@ -73,22 +73,8 @@ public struct SMSCapability: Capability {
 
     /// SMS events carry the message's body (a received message) or its other party: once nothing still has to
     /// deliver one, it leaves the event log ("ephemerally processed … and not retained").
-    static let eventsRule = RetentionRule(
-        name: "sms.events", data: "SMS events (a received message's body, a delivery report)",
-        kept: "until their webhook deliveries end (delivered, dropped or dead-lettered)", tables: ["events"]
-    ) { store, now in
-        let types = SMSEventType.allCases.map(\.rawValue)
-        try await store.transaction { db in
-            try await db.raw(
-                """
-                DELETE FROM events WHERE type IN (\(binds: types)) AND created_at < \(bind: now.milliseconds) AND NOT EXISTS (
-                SELECT 1 FROM outbox WHERE outbox.resource_id = events.resource_id AND outbox.correlation_scope = events.correlation_scope
-                AND outbox.correlation_item = events.correlation_item AND outbox.state = \(bind: OutboxState.pending.rawValue))
-                """
-            ).run()
-        }
-        return 0
-    }
+    static let eventsRule = RetentionRule.eventsOnceDelivered(
+        name: "sms.events", data: "SMS events (a received message's body, a delivery report)", types: SMSEventType.allCases.map(\.rawValue))
 
     static func rule(_ name: String, data: String, kept: String, table: String, column: String, after: Duration) -> RetentionRule {
         RetentionRule(name: name, data: data, kept: kept, tables: [table]) { store, now in
