@@ -22,11 +22,9 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from azure.communication.email import EmailClient
 from azure.eventgrid import EventGridEvent
 
-from conftest import signed_request
-from dns_peer import DNSPeer
-from webhook_receiver import Receiver
+# The email suite's helpers and fixtures: its DNS server, webhook receiver, signed own-API calls and subscription.
+from test_email import dns, own, receiver, subscribe, wait  # noqa: F401 (fixtures)
 
-OWN = "2026-12-01"
 FAST = ["--webhook-retry-delays", "1s", "--email-retry-delays", "1s,1s"]
 BODY = "It is on its way, and this sentence must not reach any log."
 
@@ -102,46 +100,9 @@ class MailServer:
         self.controller.stop()
 
 
-@pytest.fixture(scope="module")
-def dns():
-    peer = DNSPeer()
-    yield peer
-    peer.close()
-
-
-@pytest.fixture
-def receiver():
-    r = Receiver()
-    yield r
-    r.close()
-
-
-def own(cs, method, path, body=None):
-    return signed_request(cs, method, path, body, api_version=OWN)
-
-
-def wait(predicate, timeout=30):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        result = predicate()
-        if result:
-            return result
-        time.sleep(0.05)
-    raise AssertionError("timed out")
-
-
 def message(sender, to, subject="Your order has shipped"):
     return {"senderAddress": sender, "recipients": {"to": [{"address": a} for a in to]},
             "content": {"subject": subject, "plainText": BODY, "html": f"<p>{BODY}</p>"}}
-
-
-def subscribe(cs, url):
-    body = {"properties": {
-        "destination": {"endpointType": "WebHook", "properties": {"endpointUrl": url, "maxEventsPerBatch": 1}},
-        "filter": {"includedEventTypes": ["Microsoft.Communication.EmailDeliveryReportReceived"]},
-        "eventDeliverySchema": "EventGridSchema"}}
-    response = signed_request(cs, "PUT", f"/eventSubscriptions/{uuid.uuid4().hex[:12]}", body, api_version="2022-06-15")
-    assert response.status_code == 201, response.text
 
 
 def reports(receiver, recipient, count):
@@ -181,13 +142,13 @@ def test_a_relay_that_insists_on_starttls_and_auth_gets_signed_mail_and_its_refu
             *FAST, "--dns-resolver", dns.address,
             "--email-relay", f"smtp://relay-user:s3cret-pass@127.0.0.1:{relay.port}?starttls=required&ca={certificate[0]}"])
         cs = server.connection_string
-        subscribe(cs, receiver.url)
+        subscribe(cs, receiver.url, ["Microsoft.Communication.EmailDeliveryReportReceived"])
         domain = verified_domain(cs, dns)
         client = EmailClient.from_connection_string(cs)
 
         result = client.begin_send(message(f"DoNotReply@{domain}", ["ann@example.net", "nobody@example.net"])).result()
         assert result["status"] == "Succeeded"
-        (copy,) = wait(lambda: relay.received("ann@example.net"))
+        (copy,) = wait(lambda: relay.received("ann@example.net"), timeout=30)
         assert copy["tls"] and copy["login"] == "relay-user"
         assert copy["mail_from"].startswith("bounces+") and copy["mail_from"].endswith("@" + domain)
         assert dkim_passes(copy["data"], dns)
@@ -253,7 +214,7 @@ def test_direct_delivery_follows_mx_and_the_bounces_and_unsubscribes_mailed_back
             *FAST, "--dns-resolver", dns.address, "--email-direct", "--email-smtp-port", str(exchanger.port),
             "--smtp-listen", f"127.0.0.1:{listen_port}"])
         cs = server.connection_string
-        subscribe(cs, receiver.url)
+        subscribe(cs, receiver.url, ["Microsoft.Communication.EmailDeliveryReportReceived"])
         domain = verified_domain(cs, dns)
         client = EmailClient.from_connection_string(cs)
         dns.zone.add_mx("example.org", 10, "mx1.example.org")
@@ -261,7 +222,7 @@ def test_direct_delivery_follows_mx_and_the_bounces_and_unsubscribes_mailed_back
         dns.zone.add_mx("nomail.example", 0, ".")
 
         client.begin_send(message(f"DoNotReply@{domain}", ["kim@example.org", "lee@nomail.example", "max@nowhere.invalid"])).result()
-        (copy,) = wait(lambda: exchanger.received("kim@example.org"))
+        (copy,) = wait(lambda: exchanger.received("kim@example.org"), timeout=30)
         # STARTTLS is taken when offered, though the exchanger's certificate is its own (opportunistic TLS, RFC 7435).
         assert copy["tls"] and dkim_passes(copy["data"], dns)
         (delivered,) = reports(receiver, "kim@example.org", 1)
@@ -292,7 +253,7 @@ def test_direct_delivery_follows_mx_and_the_bounces_and_unsubscribes_mailed_back
 
         # The recipient uses the mailto: of List-Unsubscribe: the mail to the VERP address records the opt-out.
         client.begin_send(message(f"DoNotReply@{domain}", ["pat@example.org"])).result()
-        (second,) = wait(lambda: exchanger.received("pat@example.org"))
+        (second,) = wait(lambda: exchanger.received("pat@example.org"), timeout=30)
         parsed = email.message_from_bytes(second["data"], policy=email.policy.default)
         mailto = next(p.strip().strip("<>") for p in str(parsed["List-Unsubscribe"]).split(",") if "mailto:" in p)
         address, _, query = mailto[len("mailto:"):].partition("?")
@@ -300,7 +261,7 @@ def test_direct_delivery_follows_mx_and_the_bounces_and_unsubscribes_mailed_back
         with smtplib.SMTP("127.0.0.1", listen_port) as smtp:
             smtp.sendmail("pat@example.org", [address], b"From: pat@example.org\r\nTo: " + address.encode()
                           + b"\r\nSubject: unsubscribe\r\n\r\n")
-        optouts = wait(lambda: own(cs, "GET", "/messaging/optouts?recipient=pat%40example.org").json()["value"])
+        optouts = wait(lambda: own(cs, "GET", "/messaging/optouts?recipient=pat%40example.org").json()["value"], timeout=30)
         assert optouts[0]["source"] == "unsubscribeMail" and optouts[0]["channel"] == "email"
         log = server.read_log()
         assert BODY not in log
