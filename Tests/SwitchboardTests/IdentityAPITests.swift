@@ -168,8 +168,9 @@ import Testing
             var category: String { "recorder" }
             var erasableTables: [String] { [] }
             func export(_ subject: SubjectIdentifier, in tx: Transaction) async throws -> AnyEncodable? { nil }
-            func erase(_ subject: SubjectIdentifier, in tx: Transaction) async throws {
+            func erase(_ subject: SubjectIdentifier, in tx: Transaction) async throws -> ErasedItems {
                 erased.withLock { $0.append(subject) }
+                return [:]
             }
         }
         try await TestServer.with { server in

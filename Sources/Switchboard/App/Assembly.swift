@@ -57,7 +57,9 @@ public struct Assembly: Sendable {
         self.metrics = HTTPMetrics()
         self.realtimeEndpoint = RealtimeEndpoint(
             resources: runtime.resources, userTokens: userTokens, hub: hub, catalog: catalog, clock: clock)
-        self.routes = RouteTable(capabilities.flatMap(\.routes) + additionalRoutes)
+        let rules = [RetentionRule.eventLog, .outbox(handlers: capabilities.flatMap(\.outboxHandlers))] + capabilities.flatMap(\.retentionRules)
+        self.routes = RouteTable(
+            capabilities.flatMap(\.routes) + RetentionAPI(rules: rules).routes(accessKey: platform.accessKey) + additionalRoutes)
         self.systemRoutes = RouteTable(
             ServerEndpoints(directory: runtime.directory, stores: runtime.stores, metrics: metrics).routes
                 + realtimeEndpoint.systemRoutes + capabilities.flatMap(\.systemRoutes))
@@ -67,7 +69,7 @@ public struct Assembly: Sendable {
             lease: max(.seconds(90), configuration.events.timeout * 3))
         self.maintenance = MaintenanceService(
             runtime: runtime,
-            rules: [.eventLog, .outbox(handlers: capabilities.flatMap(\.outboxHandlers))] + capabilities.flatMap(\.retentionRules),
+            rules: rules,
             erasableTables: personalData.erasableTables)
     }
 

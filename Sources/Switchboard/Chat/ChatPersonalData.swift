@@ -1,3 +1,4 @@
+import Foundation
 import SQLKit
 
 /// Chat's part in a person's data. Erasing a communication user is the residency document's "deleting an identity
@@ -14,10 +15,19 @@ struct ChatPersonalData: PersonalDataContributor {
         return export.isEmpty ? nil : AnyEncodable(export)
     }
 
-    func erase(_ subject: SubjectIdentifier, in tx: Transaction) async throws {
-        guard case .communicationUser(let user) = subject else { return }
-        try await ChatStore.eraseMessages(of: user, tx.db, resource: tx.resource, at: tx.now)
-        try await ChatStore.scrubParticipantFromSystemMessages(tx.db, resource: tx.resource, participant: user)
-        try await ChatStore.removeParticipantEverywhere(tx.db, resource: tx.resource, participant: user)
+    func erase(_ subject: SubjectIdentifier, in tx: Transaction) async throws -> ErasedItems {
+        guard case .communicationUser(let user) = subject else { return [:] }
+        let messages = try await ChatStore.eraseMessages(of: user, tx.db, resource: tx.resource, at: tx.now)
+        let scrubbed = try await ChatStore.scrubParticipantFromSystemMessages(tx.db, resource: tx.resource, participant: user)
+        let removed = try await ChatStore.removeParticipantEverywhere(tx.db, resource: tx.resource, participant: user)
+        // A thread they created stays with its other participants; its creator becomes an identity that never
+        // existed, so their id is gone from it.
+        let pseudonym = UserID(resourceID: tx.resource.id, userID: UUID()).rawID
+        let threads = try await tx.db.update("chat_threads").set("created_by", to: pseudonym).where("resource_id", .equal, tx.resource.storageID)
+            .where("created_by", .equal, user).runCounting()
+        return [
+            "messages": messages, "systemMessagesScrubbed": scrubbed, "memberships": removed.memberships, "readReceipts": removed.readReceipts,
+            "threadsCreatedPseudonymised": threads,
+        ]
     }
 }

@@ -76,7 +76,8 @@ extension ChatStore {
     }
 
     /// Erases every message `sender` sent in the resource, sender included.
-    static func eraseMessages(of sender: String, _ db: any SQLDatabase, resource: ResourceHandle, at now: Timestamp) async throws {
+    @discardableResult
+    static func eraseMessages(of sender: String, _ db: any SQLDatabase, resource: ResourceHandle, at now: Timestamp) async throws -> Int {
         try await db.update("chat_messages")
             .set("content", to: SQLLiteral.null)
             .set("metadata", to: SQLLiteral.null)
@@ -85,13 +86,15 @@ extension ChatStore {
             .set("deleted_at", to: now.milliseconds)
             .set("changed_at", to: now.milliseconds)
             .where("resource_id", .equal, resource.storageID).where("sender", .equal, sender)
-            .run()
+            .runCounting()
     }
 
     /// Removes the display name and metadata a participant was given from the `participantAdded` and
     /// `participantRemoved` messages of every thread it took part in; the messages keep their place and the
     /// participant's id.
-    static func scrubParticipantFromSystemMessages(_ db: any SQLDatabase, resource: ResourceHandle, participant: String) async throws {
+    @discardableResult
+    static func scrubParticipantFromSystemMessages(_ db: any SQLDatabase, resource: ResourceHandle, participant: String) async throws -> Int {
+        var scrubbed = 0
         let threads = try await db.select().distinct().column("thread_id").from("chat_memberships")
             .where("resource_id", .equal, resource.storageID).where("participant", .equal, participant)
             .all(decodingColumn: "thread_id", as: String.self)
@@ -103,7 +106,9 @@ extension ChatStore {
             for row in rows {
                 var message = try decodeMessage(row, resource: resource)
                 guard var content = message.content, var participants = content.participants,
-                    participants.contains(where: { $0.communicationIdentifier.resolvedRawID == participant })
+                    participants.contains(where: {
+                        $0.communicationIdentifier.resolvedRawID == participant && ($0.displayName != nil || $0.metadata != nil)
+                    })
                 else { continue }
                 for index in participants.indices where participants[index].communicationIdentifier.resolvedRawID == participant {
                     participants[index].displayName = nil
@@ -116,15 +121,21 @@ extension ChatStore {
                     .where("resource_id", .equal, resource.storageID).where("thread_id", .equal, thread)
                     .where("id", .equal, message.id)
                     .run()
+                scrubbed += 1
             }
         }
+        return scrubbed
     }
 
-    static func removeParticipantEverywhere(_ db: any SQLDatabase, resource: ResourceHandle, participant: String) async throws {
-        try await db.delete(from: "chat_read_receipts").where("resource_id", .equal, resource.storageID)
-            .where("participant", .equal, participant).run()
-        try await db.delete(from: "chat_memberships").where("resource_id", .equal, resource.storageID)
-            .where("participant", .equal, participant).run()
+    @discardableResult
+    static func removeParticipantEverywhere(_ db: any SQLDatabase, resource: ResourceHandle, participant: String) async throws
+        -> (memberships: Int, readReceipts: Int)
+    {
+        let receipts = try await db.delete(from: "chat_read_receipts").where("resource_id", .equal, resource.storageID)
+            .where("participant", .equal, participant).runCounting()
+        let memberships = try await db.delete(from: "chat_memberships").where("resource_id", .equal, resource.storageID)
+            .where("participant", .equal, participant).runCounting()
+        return (memberships, receipts)
     }
 
 }

@@ -15,11 +15,13 @@ import Foundation
 /// Deleting a resource destroys its data key; everything sealed with it is unreadable from then on.
 public struct ResourceCrypto: Sendable {
     let resourceID: UUID
+    private let dataKey: SymmetricKey
     private let encryptionKey: SymmetricKey
     private let indexKey: SymmetricKey
 
     public init(dataKey: SymmetricKey, resourceID: UUID) {
         self.resourceID = resourceID
+        self.dataKey = dataKey
         let salt = Data("switchboard:\(resourceID.uuidString.lowercased())".utf8)
         self.encryptionKey = HKDF<SHA256>.deriveKey(
             inputKeyMaterial: dataKey, salt: salt, info: Data("field-encryption-v1".utf8), outputByteCount: 32)
@@ -75,6 +77,28 @@ public struct ResourceCrypto: Sendable {
         message.append(contentsOf: kind.normalize(value).utf8)
         return Data(HMAC<SHA256>.authenticationCode(for: message, using: indexKey))
     }
+
+    /// The resource's Ed25519 key that signs its privacy receipts: derived from its data key, so it needs no storage
+    /// of its own and dies with the resource.
+    public var receiptSigningKey: Curve25519.Signing.PrivateKey {
+        let seed = HKDF<SHA256>.deriveKey(inputKeyMaterial: dataKey, salt: salt, info: Data("privacy-receipt-signing-v1".utf8), outputByteCount: 32)
+        // 32 bytes are always a valid Ed25519 seed.
+        return seed.withUnsafeBytes { try! Curve25519.Signing.PrivateKey(rawRepresentation: Data($0)) }
+    }
+
+    /// A keyed hash of a person's identifier for a privacy receipt: the receipt proves which identifiers were erased
+    /// to whoever can compute the hash (this resource), without naming them — and unrelated to the store's blind
+    /// indexes, so a receipt leads to no row.
+    public func receiptIdentifierHash(_ value: String, kind: BlindIndexKind) -> Data {
+        let key = HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: dataKey, salt: salt, info: Data("privacy-receipt-identifiers-v1".utf8), outputByteCount: 32)
+        var message = Data(kind.rawValue.utf8)
+        message.append(0)
+        message.append(contentsOf: kind.normalize(value).utf8)
+        return Data(HMAC<SHA256>.authenticationCode(for: message, using: key))
+    }
+
+    private var salt: Data { Data("switchboard:\(resourceID.uuidString.lowercased())".utf8) }
 
     private func context(_ field: PersonalField) -> Data {
         Data("\(resourceID.uuidString.lowercased()):\(field.rawValue)".utf8)

@@ -81,20 +81,20 @@ public struct EmailCapability: Capability {
     public var retentionRules: [RetentionRule] {
         [
             Self.eventsRule,
-            SMSCapability.rule(
+            RetentionRule.expiring(
                 "email.sandbox", data: "What the sandbox mailbox captured (whole messages)", kept: "1 day", table: "email_sandbox_messages",
                 column: "created_at", after: Self.sandboxRetention),
-            SMSCapability.rule(
+            RetentionRule.expiring(
                 "email.operations", data: "Email sends: ids, status, the sender, counts and times; never content", kept: "30 days",
                 table: "email_operations", column: "created_at", after: Self.metadataRetention),
-            SMSCapability.rule(
+            RetentionRule.expiring(
                 "email.recipients", data: "Each recipient's delivery: status, receiving server, Message-ID, times, the address (sealed)",
                 kept: "30 days", table: "email_recipients", column: "created_at", after: Self.metadataRetention),
-            SMSCapability.rule(
+            RetentionRule.expiring(
                 "email.contents", data: "A send's subject, bodies and attachments (sealed)",
                 kept: "until every recipient reached a final state (at most the 48-hour retry window)", table: "email_contents",
                 column: "created_at", after: service.configuration.retryWindow + .seconds(86_400)),
-            SMSCapability.rule(
+            RetentionRule.expiring(
                 "email.bounceLeases", data: "A hard-bounced address's suppression lease (blind index only)",
                 kept: "while the lease runs (24 hours, doubling on repeats, at most 14 days)", table: "email_bounce_leases",
                 column: "lease_until", after: .zero),
@@ -157,13 +157,17 @@ struct EmailPersonalData: PersonalDataContributor {
                 bounceLeaseUntil: lease?.until.date, sandboxMessages: sandbox))
     }
 
-    func erase(_ subject: SubjectIdentifier, in tx: Transaction) async throws {
-        guard case .emailAddress(let address) = subject else { return }
+    func erase(_ subject: SubjectIdentifier, in tx: Transaction) async throws -> ErasedItems {
+        guard case .emailAddress(let address) = subject else { return [:] }
         let index = tx.resource.crypto.blindIndex(address, kind: .emailAddress)
         let id = tx.resource.storageID
-        try await tx.db.delete(from: "email_recipients").where("resource_id", .equal, id).where("address_index", .equal, index).run()
-        try await tx.db.delete(from: "email_suppressions").where("resource_id", .equal, id).where("address_index", .equal, index).run()
-        try await tx.db.delete(from: "email_bounce_leases").where("resource_id", .equal, id).where("address_index", .equal, index).run()
-        try await tx.db.delete(from: "email_sandbox_messages").where("resource_id", .equal, id).where("recipient_index", .equal, index).run()
+        var erased: ErasedItems = [:]
+        for (name, table, column) in [
+            ("deliveries", "email_recipients", "address_index"), ("suppressions", "email_suppressions", "address_index"),
+            ("bounceLeases", "email_bounce_leases", "address_index"), ("sandboxMessages", "email_sandbox_messages", "recipient_index"),
+        ] {
+            erased[name] = try await tx.db.delete(from: table).where("resource_id", .equal, id).where(column, .equal, index).runCounting()
+        }
+        return erased
     }
 }

@@ -22,15 +22,12 @@ enum EmailUnsubscribe {
         let sealed = try resource.crypto.seal(data: try JSONBody.encoder.encode(Claims(p: program, r: recipient)), field: field)
         var bytes = withUnsafeBytes(of: resource.id.uuid) { Data($0) }
         bytes.append(sealed)
-        return bytes.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        return Base64URL.encode(bytes)
     }
 
     /// The resource, program and recipient a token names, or `nil` for one this server did not issue.
     static func open(_ token: String, resources: ResourceRegistry) async throws -> (ResourceHandle, program: String, recipient: String)? {
-        var base64 = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.count % 4 != 0 { base64 += "=" }
-        guard token.count <= 2048, let data = Data(base64Encoded: base64), data.count > 16 else { return nil }
+        guard token.count <= 2048, let data = Base64URL.decode(token), data.count > 16 else { return nil }
         let uuid = data.prefix(16).withUnsafeBytes { raw in
             UUID(uuid: raw.loadUnaligned(as: uuid_t.self))
         }

@@ -139,11 +139,31 @@ public struct EventLog: Sendable {
     }
 
     /// Removes the events whose action or content belongs to `subject`.
-    public static func remove(concerning subject: SubjectIdentifier, resource: ResourceHandle, in db: any SQLDatabase) async throws {
+    @discardableResult
+    public static func remove(concerning subject: SubjectIdentifier, resource: ResourceHandle, in db: any SQLDatabase) async throws -> Int {
         try await db.delete(from: "events")
             .where("resource_id", .equal, resource.storageID)
             .where("subject_index", .equal, resource.crypto.subjectIndex(subject))
-            .run()
+            .runCounting()
+    }
+
+    /// Takes `user` (a raw id) out of the recipients of the events that remain for others (another participant's
+    /// message in a thread they were in); returns how many events changed. Their id must not outlive them in the log.
+    @discardableResult
+    public static func removeRecipient(_ user: String, resource: ResourceHandle, in db: any SQLDatabase) async throws -> Int {
+        let encoded = String(decoding: try JSONBody.encoder.encode(user), as: UTF8.self)
+        let rows = try await db.select().columns("id", "recipients").from("events").where("resource_id", .equal, resource.storageID)
+            .where("recipients", .like, "%\(encoded)%").all()
+        var changed = 0
+        for row in rows {
+            let recipients = try JSONBody.decoder.decode([String].self, from: Data(try row.decode(column: "recipients", as: String.self).utf8))
+            guard recipients.contains(user) else { continue }
+            changed += 1
+            let remaining = String(decoding: try JSONBody.encoder.encode(recipients.filter { $0 != user }), as: UTF8.self)
+            try await db.update("events").set("recipients", to: remaining).where("resource_id", .equal, resource.storageID)
+                .where("id", .equal, try row.decode(column: "id", as: Int64.self)).run()
+        }
+        return changed
     }
 
     /// The events whose action or content belongs to `subject` (for a person's export).

@@ -68,9 +68,7 @@ public enum Paging {
     /// The cursor of the request's `continuationToken`, or `nil` for a first page.
     public static func cursor<Cursor: Decodable>(_ request: APIRequest, as type: Cursor.Type) throws -> Cursor? {
         guard let token = request.query["continuationToken"], !token.isEmpty else { return nil }
-        var base64 = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.count % 4 != 0 { base64 += "=" }
-        guard let data = Data(base64Encoded: base64), let cursor = try? JSONBody.decoder.decode(type, from: data) else {
+        guard let data = Base64URL.decode(token), let cursor = try? JSONBody.decoder.decode(type, from: data) else {
             throw APIError.badRequest(
                 code: "InvalidContinuationToken", "The continuation token is not valid.", target: "continuationToken")
         }
@@ -81,10 +79,7 @@ public enum Paging {
     public static func nextLink(_ request: APIRequest, path: String, cursor: some Encodable, keeping names: [String])
         -> String
     {
-        let token =
-            (try? JSONBody.encoder.encode(cursor))?.base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "") ?? ""
+        let token = (try? JSONBody.encoder.encode(cursor)).map { Base64URL.encode($0) } ?? ""
         var items = names.compactMap { name in request.query[name].map { URLQueryItem(name: name, value: $0) } }
         items.append(URLQueryItem(name: "continuationToken", value: token))
         items.append(URLQueryItem(name: "api-version", value: request.apiVersion.rawValue))

@@ -26,8 +26,11 @@ struct IdentityPersonalData: PersonalDataContributor {
                 tokenRevocations: row.tokenRevision))
     }
 
-    func erase(_ subject: SubjectIdentifier, in tx: Transaction) async throws {
-        guard case .communicationUser(let raw) = subject, let user = UserID(rawID: raw), user.resourceID == tx.resource.id else { return }
-        _ = try await IdentityStore.delete(tx.db, resource: tx.resource, user: user)
+    func erase(_ subject: SubjectIdentifier, in tx: Transaction) async throws -> ErasedItems {
+        guard case .communicationUser = subject else { return [:] }
+        guard case .communicationUser(let raw) = subject, let user = UserID(rawID: raw), user.resourceID == tx.resource.id else {
+            return ["identities": 0]
+        }
+        return ["identities": try await IdentityStore.delete(tx.db, resource: tx.resource, user: user) ? 1 : 0]
     }
 }

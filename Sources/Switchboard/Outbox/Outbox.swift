@@ -219,17 +219,19 @@ public enum Outbox {
 
     /// Removes the rows that belong to `correlation` (to its scope and every item in it when it names no item),
     /// whatever their state: their content was deleted, so nothing of it may be delivered, listed or redelivered.
-    public static func withdraw(correlatedWith correlation: Correlation, resource: ResourceHandle, in db: any SQLDatabase) async throws {
+    @discardableResult
+    public static func withdraw(correlatedWith correlation: Correlation, resource: ResourceHandle, in db: any SQLDatabase) async throws -> Int {
         var query = db.delete(from: "outbox").where("resource_id", .equal, resource.storageID)
             .where("correlation_scope", .equal, correlation.scope)
         if let item = correlation.item { query = query.where("correlation_item", .equal, item) }
-        try await query.run()
+        return try await query.runCounting()
     }
 
-    /// Removes the rows that concern `subject`, whatever their state.
-    public static func withdraw(concerning subject: SubjectIdentifier, resource: ResourceHandle, in db: any SQLDatabase) async throws {
+    /// Removes the rows that concern `subject`, whatever their state; returns how many.
+    @discardableResult
+    public static func withdraw(concerning subject: SubjectIdentifier, resource: ResourceHandle, in db: any SQLDatabase) async throws -> Int {
         try await db.delete(from: "outbox").where("resource_id", .equal, resource.storageID)
-            .where("subject_index", .equal, resource.crypto.subjectIndex(subject)).run()
+            .where("subject_index", .equal, resource.crypto.subjectIndex(subject)).runCounting()
     }
 
     /// Removes the rows of one lane (a deleted webhook subscription), whatever their state.

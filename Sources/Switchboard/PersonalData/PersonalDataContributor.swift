@@ -13,9 +13,13 @@ public protocol PersonalDataContributor: Sendable {
     /// Everything held about `subject`; `nil` when nothing is.
     func export(_ subject: SubjectIdentifier, in tx: Transaction) async throws -> AnyEncodable?
 
-    /// Erases what is held about `subject`.
-    func erase(_ subject: SubjectIdentifier, in tx: Transaction) async throws
+    /// Erases what is held about `subject`; returns how many items of each kind it erased or reduced (`messages`,
+    /// `consentsMinimised`), zeros included for the kinds it looked for, so a receipt shows what was checked.
+    func erase(_ subject: SubjectIdentifier, in tx: Transaction) async throws -> ErasedItems
 }
+
+/// How many items of each kind an erasure removed or reduced, by name (`messages: 3`).
+public typealias ErasedItems = [String: Int]
 
 /// Every capability's contributor: erases or exports a person everywhere their data lives.
 public struct PersonalData: Sendable {
@@ -25,11 +29,17 @@ public struct PersonalData: Sendable {
         self.contributors = contributors
     }
 
-    /// Erases `subject` from every capability, in the caller's transaction.
-    public func erase(_ subject: SubjectIdentifier, in tx: Transaction) async throws {
+    /// Erases `subject` from every capability, in the caller's transaction; returns what each erased, by
+    /// category (categories with nothing of the subject's kind are left out).
+    @discardableResult
+    public func erase(_ subject: SubjectIdentifier, in tx: Transaction) async throws -> [String: ErasedItems] {
+        var erased: [String: ErasedItems] = [:]
         for contributor in contributors {
-            try await contributor.erase(subject, in: tx)
+            let items = try await contributor.erase(subject, in: tx)
+            guard !items.isEmpty else { continue }
+            erased[contributor.category, default: [:]].merge(items, uniquingKeysWith: +)
         }
+        return erased
     }
 
     /// What every capability holds about `subject`, by category.
@@ -86,7 +96,11 @@ struct EventsAndDeliveriesPersonalData: PersonalDataContributor {
                 }))
     }
 
-    func erase(_ subject: SubjectIdentifier, in tx: Transaction) async throws {
-        try await tx.withdraw(concerning: subject)
+    func erase(_ subject: SubjectIdentifier, in tx: Transaction) async throws -> ErasedItems {
+        let deliveries = try await Outbox.withdraw(concerning: subject, resource: tx.resource, in: tx.db)
+        let events = try await EventLog.remove(concerning: subject, resource: tx.resource, in: tx.db)
+        guard case .communicationUser(let user) = subject else { return ["events": events, "deliveries": deliveries] }
+        let addressed = try await EventLog.removeRecipient(user, resource: tx.resource, in: tx.db)
+        return ["events": events, "deliveries": deliveries, "eventsNoLongerAddressedToThem": addressed]
     }
 }

@@ -138,18 +138,26 @@ struct PolicyPersonalData: PersonalDataContributor {
         return AnyEncodable(Export(consents: consents, optOuts: optOuts, decisions: decisions))
     }
 
-    func erase(_ subject: SubjectIdentifier, in tx: Transaction) async throws {
+    func erase(_ subject: SubjectIdentifier, in tx: Transaction) async throws -> ErasedItems {
         let rows = try await consentRows(subject, in: tx)
-        try await PolicyStore.minimise(consents: rows.filter { $0.state != .minimised }.map(\.id), now: tx.now, resource: tx.resource, in: tx.db)
+        let minimised = try await PolicyStore.minimise(
+            consents: rows.filter { $0.state != .minimised }.map(\.id), now: tx.now, resource: tx.resource, in: tx.db)
+        var confirmations = 0
         for row in rows {
-            try await Outbox.withdraw(correlatedWith: Correlation(scope: "consent:\(row.id)"), resource: tx.resource, in: tx.db)
+            confirmations += try await Outbox.withdraw(correlatedWith: Correlation(scope: "consent:\(row.id)"), resource: tx.resource, in: tx.db)
         }
-        guard subject.indexKind != .communicationUser else { return }
+        var erased: ErasedItems = ["consentsMinimised": minimised, "confirmationsWithdrawn": confirmations]
+        guard subject.indexKind != .communicationUser else { return erased }
         let index = tx.resource.crypto.subjectIndex(subject)
         let id = tx.resource.storageID
-        try await tx.db.update("messaging_optouts").set("recipient", to: SQLLiteral.null).where("resource_id", .equal, id)
-            .where("recipient_index", .equal, index).run()
-        try await tx.db.delete(from: "messaging_decisions").where("resource_id", .equal, id).where("recipient_index", .equal, index).run()
-        try await tx.db.delete(from: "messaging_conversations").where("resource_id", .equal, id).where("recipient_index", .equal, index).run()
+        // An opt-out stays (it must keep being honoured), found by its blind index only: the address itself goes.
+        erased["optOutsPseudonymised"] = try await tx.db.update("messaging_optouts").set("recipient", to: SQLLiteral.null)
+            .where("resource_id", .equal, id).where("recipient_index", .equal, index).where("recipient", .isNot, SQLLiteral.null)
+            .runCounting()
+        erased["decisions"] = try await tx.db.delete(from: "messaging_decisions").where("resource_id", .equal, id)
+            .where("recipient_index", .equal, index).runCounting()
+        erased["conversations"] = try await tx.db.delete(from: "messaging_conversations").where("resource_id", .equal, id)
+            .where("recipient_index", .equal, index).runCounting()
+        return erased
     }
 }

@@ -1,3 +1,5 @@
+import SQLKit
+
 /// One line of the retention table (DESIGN §4) as behaviour: which data, how long it is kept, and the sweep that
 /// deletes it when that time is up. Capabilities contribute their rules (``Capability/retentionRules``); one
 /// ``MaintenanceService`` runs them all over every store, so each period is declared once, here, and nowhere else.
@@ -26,6 +28,16 @@ public struct RetentionRule: Sendable {
 }
 
 extension RetentionRule {
+    /// Rows of `table` deleted once `column` (a time in milliseconds) is more than `after` in the past.
+    static func expiring(_ name: String, data: String, kept: String, table: String, column: String, after: Duration) -> RetentionRule {
+        RetentionRule(name: name, data: data, kept: kept, tables: [table]) { store, now in
+            try await store.transaction { db in
+                try await db.delete(from: table).where(SQLColumn(column), .lessThan, SQLBind(now.subtracting(after).milliseconds)).run()
+            }
+            return 0
+        }
+    }
+
     /// The event log: a day for real-time resumption and replay, plus an hour so no delivery outlives its event.
     static let eventLog = RetentionRule(
         name: "eventLog", data: "Events (the resource event log)", kept: "25 hours", tables: ["events"]

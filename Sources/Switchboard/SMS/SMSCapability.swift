@@ -56,16 +56,16 @@ public struct SMSCapability: Capability {
     public var retentionRules: [RetentionRule] {
         [
             Self.eventsRule,
-            Self.rule(
+            RetentionRule.expiring(
                 "sms.sandbox", data: "What the sandbox handsets received and sent (bodies included)", kept: "1 day",
                 table: "sms_sandbox_messages", column: "created_at", after: Self.sandboxRetention),
-            Self.rule(
+            RetentionRule.expiring(
                 "sms.messages", data: "SMS metadata: ids, status, segment counts, times, the other party's number (sealed); never bodies",
                 kept: "30 days", table: "sms_messages", column: "created_at", after: Self.metadataRetention),
-            Self.rule(
+            RetentionRule.expiring(
                 "sms.carrierIds", data: "The carriers' ids of submitted messages, for their receipts", kept: "30 days", table: "sms_carrier_ids",
                 column: "created_at", after: Self.metadataRetention),
-            Self.rule(
+            RetentionRule.expiring(
                 "sms.repeatability", data: "The first result of each repeatability id", kept: "1 day", table: "sms_repeatability",
                 column: "created_at", after: Self.repeatabilityRetention),
         ]
@@ -75,15 +75,6 @@ public struct SMSCapability: Capability {
     /// deliver one, it leaves the event log ("ephemerally processed … and not retained").
     static let eventsRule = RetentionRule.eventsOnceDelivered(
         name: "sms.events", data: "SMS events (a received message's body, a delivery report)", types: SMSEventType.allCases.map(\.rawValue))
-
-    static func rule(_ name: String, data: String, kept: String, table: String, column: String, after: Duration) -> RetentionRule {
-        RetentionRule(name: name, data: data, kept: kept, tables: [table]) { store, now in
-            try await store.transaction { db in
-                try await db.delete(from: table).where(SQLColumn(column), .lessThan, SQLBind(now.subtracting(after).milliseconds)).run()
-            }
-            return 0
-        }
-    }
 }
 
 /// SMS's part in a person's data: the metadata of messages to and from their number, the results remembered for
@@ -122,8 +113,8 @@ struct SMSPersonalData: PersonalDataContributor {
                 }, sandboxMessages: sandbox))
     }
 
-    func erase(_ subject: SubjectIdentifier, in tx: Transaction) async throws {
-        guard case .phoneNumber(let number) = subject else { return }
+    func erase(_ subject: SubjectIdentifier, in tx: Transaction) async throws -> ErasedItems {
+        guard case .phoneNumber(let number) = subject else { return [:] }
         let index = tx.resource.crypto.blindIndex(number, kind: .phoneNumber)
         let id = tx.resource.storageID
         let messages = try await tx.db.select().column("id").from("sms_messages").where("resource_id", .equal, id)
@@ -131,8 +122,12 @@ struct SMSPersonalData: PersonalDataContributor {
         for message in messages {
             try await tx.db.delete(from: "sms_carrier_ids").where("resource_id", .equal, id).where("message_id", .equal, message).run()
         }
-        try await tx.db.delete(from: "sms_messages").where("resource_id", .equal, id).where("recipient_index", .equal, index).run()
-        try await tx.db.delete(from: "sms_repeatability").where("resource_id", .equal, id).where("recipient_index", .equal, index).run()
-        try await tx.db.delete(from: "sms_sandbox_messages").where("resource_id", .equal, id).where("handset_index", .equal, index).run()
+        let erased = try await tx.db.delete(from: "sms_messages").where("resource_id", .equal, id).where("recipient_index", .equal, index)
+            .runCounting()
+        let repeatability = try await tx.db.delete(from: "sms_repeatability").where("resource_id", .equal, id)
+            .where("recipient_index", .equal, index).runCounting()
+        let sandbox = try await tx.db.delete(from: "sms_sandbox_messages").where("resource_id", .equal, id)
+            .where("handset_index", .equal, index).runCounting()
+        return ["messages": erased, "repeatabilityRecords": repeatability, "sandboxMessages": sandbox]
     }
 }

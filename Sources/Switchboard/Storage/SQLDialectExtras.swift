@@ -73,3 +73,18 @@ extension SQLDatabase {
         try await execute(sql: SQLNotify(channel: channel, payload: payload)) { _ in }
     }
 }
+
+extension SQLDeleteBuilder {
+    /// Runs the delete and returns how many rows it deleted, through `RETURNING` (SQLite ≥ 3.35 and PostgreSQL both
+    /// have it), so the count is the statement's own and not a separate read another writer could slip between.
+    func runCounting() async throws -> Int {
+        try await returning("resource_id").all().count
+    }
+}
+
+extension SQLUpdateBuilder {
+    /// Runs the update and returns how many rows it changed (see ``SQLDeleteBuilder/runCounting()``).
+    func runCounting() async throws -> Int {
+        try await returning("resource_id").all().count
+    }
+}
