@@ -187,3 +187,37 @@ def test_requests_are_checked_and_another_resource_sees_nothing(start_server):
 def server_bin():
     from conftest import BIN
     return BIN
+
+
+def test_the_operational_log_names_callers_keeps_no_content_and_forgets_on_request(start_server):
+    server = start_server()
+    cs = server.connection_string
+    identity = CommunicationIdentityClient.from_connection_string(cs)
+    user, token = identity.create_user_and_token(["chat"])
+    endpoint = cs.split("endpoint=", 1)[1].split(";", 1)[0]
+    chat = ChatClient(endpoint, CommunicationTokenCredential(token.token))
+    thread = chat.create_chat_thread("log-canary-topic").chat_thread
+    chat.get_chat_thread_client(thread.id).send_message("log-canary-text")
+    bad = cs.replace(cs.split("accesskey=", 1)[1].split(";", 1)[0], base64.b64encode(b"x" * 32).decode())
+    with pytest.raises(ClientAuthenticationError):
+        CommunicationIdentityClient.from_connection_string(bad).create_user()
+
+    entries = own(cs, "GET", "/logs?maxPageSize=1000").json()["value"]
+    operations = {(e["category"], e["operation"], e["status"]) for e in entries}
+    assert ("api", "POST /identities", "201") in operations, operations
+    assert ("authentication", "POST /identities", "401") in operations, operations
+    mine = own(cs, "GET", f"/logs?identifier={user.properties['id']}").json()["value"]
+    assert {e["operation"] for e in mine} >= {"POST /chat/threads", "POST /chat/threads/{thread}/messages"}
+    assert all(e["caller"] == user.properties["id"] for e in mine)
+    export = own(cs, "GET", "/logs:export")
+    assert export.headers["Content-Type"] == "application/x-ndjson"
+    assert all(json.loads(line)["id"] for line in export.text.splitlines())
+    assert "log-canary" not in export.text
+
+    purged = own(cs, "POST", "/logs:purge", {"identifier": user.properties["id"]})
+    assert purged.status_code == 200 and purged.json()["purged"] >= 2
+    assert own(cs, "GET", f"/logs?identifier={user.properties['id']}").json()["value"] == []
+
+    assert server.cli("resource", "update", "dev", "--log-retention-days", "7", "--json")["logRetentionDays"] == 7
+    refused = server.cli("resource", "update", "dev", "--log-retention-days", "0", check=False)
+    assert refused.returncode != 0 and "730" in refused.stderr

@@ -59,19 +59,40 @@ struct ResourceCommand: AsyncParsableCommand {
     }
 
     struct Update: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Change a resource's messaging policy settings.")
+        static let configuration = CommandConfiguration(abstract: "Change a resource's messaging policy settings and log retention.")
         @Argument var name: String
         @Option(help: "enforce or audit.") var policyMode: String?
         @Option(help: "How long a recipient's message lets a sender reply without prior consent, in hours (1-168).")
         var conversationWindowHours: Int?
+        @Option(help: "How long the resource's operational log is kept, in days (1-730; 30 by default).") var logRetentionDays: Int?
         @Flag(help: "Print JSON.") var json = false
         @OptionGroup var options: SwitchboardOptions
 
         func run() async throws {
             let mode = try policyMode.map(ResourceCommand.policyMode)
-            guard mode != nil || conversationWindowHours != nil else {
-                throw CommandSupport.fail("nothing to change: give --policy-mode or --conversation-window-hours")
+            guard mode != nil || conversationWindowHours != nil || logRetentionDays != nil else {
+                throw CommandSupport.fail("nothing to change: give --policy-mode, --conversation-window-hours or --log-retention-days")
             }
+            if let days = logRetentionDays {
+                try await ResourceCommand.withRuntime(options) { runtime in
+                    guard let handle = try await runtime.resources.handle(named: name) else {
+                        throw CommandSupport.fail("there is no resource '\(name)'")
+                    }
+                    do {
+                        try await OperationLogSettings().setRetentionDays(days, of: handle)
+                    } catch let error as any APIErrorConvertible {
+                        throw CommandSupport.fail(error.apiError.message)
+                    }
+                    struct Settings: Encodable {
+                        let name: String
+                        let logRetentionDays: Int
+                    }
+                    PolicyCommand.emit(Settings(name: name, logRetentionDays: days), json: json) {
+                        "Resource '\(name)': operational log kept \(days) days."
+                    }
+                }
+            }
+            guard mode != nil || conversationWindowHours != nil else { return }
             try await PolicyCommand.withPolicy(options, resource: name) { policy, handle, _ in
                 let settings = try await policy.updateSettings(
                     of: handle, mode: mode, conversationWindow: conversationWindowHours.map { .seconds(Int64($0) * 3600) })

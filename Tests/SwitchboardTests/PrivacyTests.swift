@@ -37,6 +37,17 @@ import Testing
             while await assembly.worker.pass() {}
         }
 
+        /// Drives deliveries until `condition` holds: the application's own workers run beside this test's, and may
+        /// hold a row this test is waiting for.
+        func deliver(until condition: () async throws -> Bool) async throws {
+            for _ in 0..<1000 {
+                await deliver()
+                if try await condition() { return }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            Issue.record("the condition did not hold after the deliveries")
+        }
+
         /// Submits a request of `kind` ("exports" or "erasures") for `body`, runs it, and returns its final status.
         func run(_ kind: String, _ body: String) async throws -> [String: Any] {
             let submitted = try await shop.send(client, .post, "/privacy/\(kind)?\(PrivacyTests.version)", json: body)

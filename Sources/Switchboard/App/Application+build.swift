@@ -30,7 +30,7 @@ public func buildApplication(
     let assembly = try Assembly(runtime: runtime, capabilities: capabilities, additionalRoutes: additionalRoutes)
     let responder = APIResponder(
         routes: assembly.routes, systemRoutes: assembly.systemRoutes, resources: runtime.resources, metrics: assembly.metrics,
-        scheme: configuration.scheme, publicURL: configuration.publicURL)
+        scheme: configuration.scheme, publicURL: configuration.publicURL, operationLog: assembly.platform.operationLog)
 
     // HTTP/1.1 with WebSocket upgrades for the real-time endpoint, inside TLS unless disabled, behind the edge's
     // guard (connection cap, time limits, answers to malformed requests, allowed hosts).

@@ -47,6 +47,7 @@ public struct Assembly: Sendable {
             userTokens: userTokens,
             realtime: hub,
             work: work,
+            operationLog: OperationLog(logger: runtime.logger, clock: clock),
             policy: PolicyService(changes: changes, clock: clock, authorities: types.flatMap { $0.senderAuthorities }),
             http: httpClient ?? HTTPClient(eventLoopGroupProvider: .singleton, configuration: outbound),
             webhookConnections: WebhookConnections(configuration: outbound))

@@ -68,6 +68,7 @@ public enum Capabilities {
         SMSCapability.self,
         EmailCapability.self,
         PrivacyCapability.self,
+        OperationLogCapability.self,
     ]
 
     /// Every capability's event projections.

@@ -22,6 +22,8 @@ public struct Platform: Sendable {
     public let realtime: RealtimeHub
     /// Wakes this node's delivery workers.
     public let work: WorkSignal
+    /// The operational log's writer for what happens outside a transaction (API operations).
+    public let operationLog: OperationLog
     /// The messaging policy gate every channel passes its messages through before it queues them.
     public let policy: PolicyService
     /// The client for calls out to fixed services (carriers' HTTP APIs); shut down with the application.

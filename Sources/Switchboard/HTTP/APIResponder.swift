@@ -28,11 +28,14 @@ public struct APIResponder: HTTPResponder {
     let metrics: HTTPMetrics
     let scheme: String
     let publicURL: String?
+    /// Where each resource's operations and authentication failures are logged.
+    let operationLog: OperationLog?
 
     public init(
         routes: RouteTable<Route>, systemRoutes: RouteTable<SystemRoute>, resources: ResourceRegistry, metrics: HTTPMetrics,
-        scheme: String, publicURL: String?
+        scheme: String, publicURL: String?, operationLog: OperationLog? = nil
     ) {
+        self.operationLog = operationLog
         self.routes = routes
         self.systemRoutes = systemRoutes
         self.resources = resources
@@ -46,6 +49,10 @@ public struct APIResponder: HTTPResponder {
         var route = "unmatched"
         var service: APIService?
         var resource: String?
+        var handle: ResourceHandle?
+        var principal: Principal?
+        /// Why the credentials did not check, when they did not.
+        var authenticationFailure: String?
     }
 
     public func respond(to request: Request, context: Context) async throws -> Response {
@@ -71,6 +78,21 @@ public struct APIResponder: HTTPResponder {
         // A 501 is a deliberate answer (an operation Switchboard does not offer), not a failure of the server.
         let failed = response.status.code >= 500 && response.status != .notImplemented
         logger.log(level: failed ? .error : .info, "request", metadata: metadata)
+        if let operationLog, let resource = outcome.handle {
+            let caller: OperationLogEntry.Caller? =
+                switch outcome.principal {
+                case .accessKey: .accessKey
+                case .user(let user): .user(user.id.rawID)
+                case .anonymous: .anonymous
+                case nil: nil
+                }
+            await operationLog.record(
+                OperationLogEntry(
+                    category: outcome.authenticationFailure == nil ? .api : .authentication,
+                    operation: outcome.route, status: "\(response.status.code)", duration: elapsed, caller: caller,
+                    details: outcome.authenticationFailure, requestID: requestID, time: operationLog.now),
+                resource: resource)
+        }
         return response
     }
 
@@ -98,12 +120,20 @@ public struct APIResponder: HTTPResponder {
             throw APIError.unauthorized()
         }
         outcome.resource = resource.name
+        outcome.handle = resource
         var logger = logger
         logger[metadataKey: "resource"] = "\(resource.name)"
 
         let body = try await Self.readBody(request, limit: route.maxBodySize)
-        let principal = try await authenticate(
-            request, body: body, query: query, with: route.auth, resource: resource, resourceName: resource.name, logger: logger)
+        let principal: Principal
+        do {
+            principal = try await authenticate(
+                request, body: body, query: query, with: route.auth, resource: resource, resourceName: resource.name, logger: logger)
+        } catch let failure as AuthenticationFailed {
+            outcome.authenticationFailure = failure.reason
+            throw APIError.unauthorized()
+        }
+        outcome.principal = principal
         let apiRequest = APIRequest(
             method: request.method, headers: request.headers, body: body, parameters: parameters, query: query,
             apiVersion: apiVersion, resource: resource, principal: principal, requestID: requestID, logger: logger,
@@ -193,8 +223,14 @@ public struct APIResponder: HTTPResponder {
             return try await authenticator.authenticate(credentials, resource: resource)
         } catch let failure as AuthenticationFailure {
             logger.notice("authentication failed", metadata: ["reason": "\(failure)"])
-            throw APIError.unauthorized()
+            throw AuthenticationFailed(reason: "\(failure)")
         }
+    }
+
+    /// A failed check, with its reason for the resource's log (the caller only ever sees a bare 401).
+    struct AuthenticationFailed: Error, APIErrorConvertible {
+        let reason: String
+        var apiError: APIError { .unauthorized() }
     }
 
     /// The spellings of `host[:port]/resource` a client may have signed: the `Host` header as sent, with and

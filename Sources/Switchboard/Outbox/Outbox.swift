@@ -38,7 +38,7 @@ public enum Outbox {
 
     static let itemColumns = [
         "id", "resource_id", "kind", "target", "delivery_id", "attempts", "started", "max_attempts", "created_at", "expires_at", "payload",
-        "snapshot",
+        "snapshot", "subject_index",
     ]
 
     /// Leases up to `limit` due rows to `owner` until `now + lease`. On PostgreSQL rows another node holds are
@@ -284,7 +284,8 @@ public enum Outbox {
             createdAt: Timestamp(milliseconds: try row.decode(column: "created_at", as: Int64.self)),
             expiresAt: Timestamp(milliseconds: try row.decode(column: "expires_at", as: Int64.self)),
             sealedPayload: try row.decode(column: "payload", as: Data?.self),
-            sealedSnapshot: try row.decode(column: "snapshot", as: Data?.self))
+            sealedSnapshot: try row.decode(column: "snapshot", as: Data?.self),
+            subjectIndex: try row.decode(column: "subject_index", as: Data?.self))
     }
 }
 

@@ -60,6 +60,8 @@ public struct OutboxItem: Sendable {
     public private(set) var snapshot: Data?
     let sealedPayload: Data?
     let sealedSnapshot: Data?
+    /// The blind index of the person the row concerns, if any (its delivery's log entry is found by it).
+    let subjectIndex: Data?
 
     public var lane: OutboxLane { OutboxLane(resourceID: resourceID, kind: kind, target: target) }
 

@@ -258,6 +258,15 @@ public struct OutboxWorker: Service {
                     try await Outbox.recordDelivered(
                         group.map(\.0), attempt: .init(at: now, duration: key.duration, status: key.status, error: key.error), owner: owner, in: db)
                 }
+                // Each attempt in the resource's operational log: the receiver's answer (sealed), found by the person
+                // the row concerns.
+                try await OperationLogStore.insert(
+                    recorded.map { item, result, decision in
+                        OperationLogEntry(
+                            category: .delivery, operation: item.kind,
+                            status: result.status.map { "\(decision.state.rawValue) \($0)" } ?? decision.state.rawValue, duration: result.duration,
+                            subjectIndexes: item.subjectIndex.map { [$0] } ?? [], details: decision.error ?? result.error, time: now)
+                    }, resource: resource, in: db)
                 for (item, result, decision) in recorded where !(decision.state == .delivered && decision.error == nil) {
                     try await Outbox.record(
                         item,

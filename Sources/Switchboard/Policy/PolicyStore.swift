@@ -465,5 +465,12 @@ enum PolicyStore {
                 SQLBind(decision.mode.rawValue), SQLBind(operation))
         }
         try await insert.run()
+        try await OperationLogStore.insert(
+            decisions.map { decision in
+                OperationLogEntry(
+                    category: .policy, operation: "\(channel.rawValue).\(operation ?? "send")", status: decision.code?.rawValue ?? "allowed",
+                    subjectIndexes: [resource.crypto.blindIndex(decision.recipient, kind: MessagingAddress.indexKind(of: decision.recipient))],
+                    details: "rule \(decision.rule), mode \(decision.mode.rawValue)", time: now)
+            }, resource: resource, in: db)
     }
 }

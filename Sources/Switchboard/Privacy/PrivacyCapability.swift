@@ -26,14 +26,11 @@ public struct PrivacyCapability: Capability {
                 name: "privacy.archives", data: "A person's data export (the archive, sealed)", kept: "1 day, or until the person is erased",
                 tables: ["privacy_requests", "privacy_request_subjects"]
             ) { store, now in
-                var expired = 0
-                while true {
-                    let batch = try await store.transaction { db in
-                        try await PrivacyStore.expireArchives(finishedBefore: now.subtracting(PrivacyService.archiveRetention), limit: 500, in: db)
-                    }
-                    expired += batch
-                    if batch < 500 { return expired }
-                }
+                let cutoff = now.subtracting(PrivacyService.archiveRetention)
+                // In bounded batches; a bulk trim, so it reports no count of items.
+                while try await store.transaction({ db in try await PrivacyStore.expireArchives(finishedBefore: cutoff, limit: 500, in: db) }) == 500
+                {}
+                return 0
             },
             RetentionRule(
                 name: "privacy.requests",
