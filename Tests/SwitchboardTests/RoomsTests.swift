@@ -507,6 +507,10 @@ import Testing
             let (participants, participantPages) = try await f.dev.all("/rooms/\(room)/participants?maxPageSize=2")
             #expect(participantPages == 3)
             #expect(participants.compactMap { $0["rawId"] as? String } == users, "in the order they were added")
+            // The Python SDK follows a nextLink with its version enum's name for the api-version (Python 3.11+).
+            let enumSpelling = try await f.dev.send(.get, "/rooms/\(room)/participants?maxPageSize=2", version: "ApiVersion.V2025_03_13")
+            #expect(enumSpelling.status == .ok, "\(enumSpelling.text)")
+            #expect((enumSpelling.json["nextLink"] as? String)?.hasSuffix("api-version=2025-03-13") == true)
             let bad = try await f.dev.send(.get, "/rooms?continuationToken=garbage!")
             #expect(bad.status == .badRequest)
         }
