@@ -21,6 +21,8 @@ from azure.communication.rooms import (
 )
 from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ResourceNotFoundError
 
+from conftest import postgres_database, psql
+
 ROOM_TIME = "%Y-%m-%dT%H:%M:%SZ"
 DAY = datetime.timedelta(days=1)
 
@@ -322,3 +324,20 @@ def test_a_room_past_valid_until_is_still_read_and_listed(rooms, identities):
     assert error_detail(refused) == ("BadArgument", "ValidUntil"), "its ended window stays ended"
     reopened = rooms.update_room(room_id=room.id, valid_until=whole(now()) + DAY)
     assert parse(reopened.valid_until) > now()
+
+
+def test_rooms_live_in_the_resources_geography_store_on_postgresql(start_server):
+    directory, us = postgres_database("directory"), postgres_database("us")
+    server = start_server(extra_args=["--directory", directory, "--store", f"unitedstates={us}"])
+    rooms = RoomsClient.from_connection_string(server.connection_string)
+    identities = CommunicationIdentityClient.from_connection_string(server.connection_string)
+    alice, bob = identities.create_user(), identities.create_user()
+    room = rooms.create_room(participants=[
+        RoomParticipant(communication_identifier=alice, role=ParticipantRole.PRESENTER), RoomParticipant(communication_identifier=bob)])
+    rows = psql(us, f"SELECT participant || ' ' || role FROM room_participants WHERE room_id = '{room.id}'").splitlines()
+    assert sorted(rows) == sorted([f"{alice.raw_id} Presenter", f"{bob.raw_id} Attendee"])
+    identities.delete_user(alice)
+    assert roster(rooms, room.id) == {bob.raw_id: "Attendee"}
+    rooms.delete_room(room.id)
+    assert psql(us, "SELECT count(*) FROM rooms").strip() == "0"
+    assert psql(us, "SELECT count(*) FROM room_participants").strip() == "0"
