@@ -67,6 +67,7 @@ public enum Capabilities {
         NumbersCapability.self,
         SMSCapability.self,
         EmailCapability.self,
+        RoomsCapability.self,
         PrivacyCapability.self,
         OperationLogCapability.self,
     ]

@@ -179,6 +179,7 @@ public struct APIResponder: HTTPResponder {
 
     static func checkVersion(_ value: String?, service: APIService) throws -> APIVersion {
         let headers = ["api-supported-versions": service.supportedVersionsHeader]
+        let value = value.map(sdkEnumSpelling)
         guard let value, !value.isEmpty else {
             throw APIError(
                 status: .badRequest, code: "MissingApiVersionParameter",
@@ -192,6 +193,14 @@ public struct APIResponder: HTTPResponder {
                 target: "api-version", headers: headers)
         }
         return APIVersion(value)
+    }
+
+    /// The api-version an SDK meant when it wrote its version enum's name instead of its value: on Python 3.11+,
+    /// `str()` of a `str`-mixin enum is `ApiVersion.V2025_03_13`, and `azure-communication-rooms` 1.2.0 puts that
+    /// in the query of every `nextLink` it follows. Anything else is returned as it is.
+    static func sdkEnumSpelling(_ value: String) -> String {
+        guard value.hasPrefix("ApiVersion.V"), value.count > "ApiVersion.V".count else { return value }
+        return value.dropFirst("ApiVersion.V".count).replacingOccurrences(of: "_", with: "-").lowercased()
     }
 
     static func readBody(_ request: Request, limit: Int) async throws -> ByteBuffer {
