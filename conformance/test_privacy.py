@@ -221,3 +221,17 @@ def test_the_operational_log_names_callers_keeps_no_content_and_forgets_on_reque
     assert server.cli("resource", "update", "dev", "--log-retention-days", "7", "--json")["logRetentionDays"] == 7
     refused = server.cli("resource", "update", "dev", "--log-retention-days", "0", check=False)
     assert refused.returncode != 0 and "730" in refused.stderr
+
+
+def test_the_residency_report_finds_each_resource_in_its_geography(start_server):
+    server = start_server()
+    CommunicationIdentityClient.from_connection_string(server.connection_string).create_user()
+    server.cli("resource", "create", "paris", "--geography", "europe", "--json")
+    report = server.cli("residency", "report", "--json")
+    stores = {store["geography"]: store for store in report["stores"]}
+    assert [r["name"] for r in stores["unitedstates"]["resources"]] == ["dev"]
+    assert stores["unitedstates"]["resources"][0]["tables"]["identities"] == 1
+    assert "paris" in [r["name"] for r in stores["europe"]["resources"]]
+    assert all(not store["misplaced"] for store in report["stores"])
+    text = server.cli("residency", "report")
+    assert text.returncode == 0 and "Every row is in its resource's geography." in text.stdout

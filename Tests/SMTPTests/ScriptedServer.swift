@@ -127,14 +127,15 @@ extension Logger {
 }
 
 extension Task where Success == Void, Failure == Never {
-    /// Closes `channel` if a test is still using it after 20 seconds. A broken client or server
+    /// Closes `channel` if a test is still using it after 50 seconds (within the suites' one-minute limit, and long
+    /// enough that a machine busy with other suites never trips it). A broken client or server
     /// can leave the other side waiting for a reply that the script will never send, and the
     /// in-memory clock never fires its timeouts; closing turns that hang into a failure. A passing
     /// test never waits for this.
     static func closing(_ channel: NIOAsyncTestingChannel) -> Task<Void, Never> {
         Task {
             do {
-                try await Task<Never, Never>.sleep(for: .seconds(20))
+                try await Task<Never, Never>.sleep(for: .seconds(50))
                 try await channel.close()
             } catch {}
         }

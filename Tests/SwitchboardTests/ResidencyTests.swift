@@ -166,3 +166,35 @@ import Testing
         }
     }
 }
+
+/// `switchboard residency report`'s check: each store's resources with their rows, and a row put into the wrong
+/// geography's store found.
+@Suite struct ResidencyReportTests {
+    @Test func theReportCountsEachResourcesRowsInItsStoreAndFindsARowInAnotherGeography() async throws {
+        try await TestServer.with { server in
+            _ = try await server.createResource("shop", in: .unitedStates)
+            _ = try await server.createResource("paris", in: .europe)
+            let identities = try server.identities()
+            let shop = try #require(try await server.runtime.resources.handle(named: "shop"))
+            let paris = try #require(try await server.runtime.resources.handle(named: "paris"))
+            _ = try await identities.create(in: shop, customID: nil, token: nil)
+            _ = try await identities.create(in: paris, customID: nil, token: nil)
+
+            var report = try await ResidencyReport.make(runtime: server.runtime)
+            #expect(report.holds)
+            let us = try #require(report.stores.first { $0.geography == "unitedstates" })
+            let europe = try #require(report.stores.first { $0.geography == "europe" })
+            #expect(us.resources.map(\.name) == ["shop"] && europe.resources.map(\.name) == ["paris"])
+            #expect(us.resources.first?.tables["identities"] == 1)
+
+            // A row of the European resource written into the United States store is reported, and fails the check.
+            try await shop.store.transaction { db in
+                try await db.insert(into: "identities").columns("resource_id", "id", "created_at", "token_revision")
+                    .values(SQLBind(paris.storageID), SQLBind(UUID().uuidString.lowercased()), SQLBind(Int64(0)), SQLBind(0)).run()
+            }
+            report = try await ResidencyReport.make(runtime: server.runtime)
+            #expect(!report.holds)
+            #expect(report.stores.first { $0.geography == "unitedstates" }?.misplaced.map(\.name) == ["paris"])
+        }
+    }
+}
