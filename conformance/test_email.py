@@ -7,6 +7,7 @@ gone from the store once delivered."""
 import email
 import email.policy
 import pathlib
+import re
 import sqlite3
 import time
 import urllib.parse
@@ -323,3 +324,42 @@ def test_an_enforcing_resource_reports_the_gates_refusal_and_keeps_no_content_on
         with sqlite3.connect(store) as db:
             assert db.execute("SELECT count(*) FROM email_contents").fetchone()[0] == 0
             assert db.execute("SELECT count(*) FROM email_recipients").fetchone()[0] >= 2
+
+
+def test_opening_and_clicking_an_html_email_are_engagement_reports_unless_tracking_is_disabled(start_server, receiver):
+    server = start_server(extra_args=FAST)
+    cs = server.connection_string
+    subscribe(cs, receiver.url, ["Microsoft.Communication.EmailEngagementTrackingReportReceived"])
+    client = EmailClient.from_connection_string(cs)
+    sender = "DoNotReply@dev.sandbox.switchboard.test"
+    html = '<html><body><p>Your <a href="https://shop.example/orders/42?a=1&amp;b=2">order</a> shipped.</p></body></html>'
+    body = message(sender, ["ivy@example.com"])
+    body["content"]["html"] = html
+    sent = client.begin_send(body).result()
+    untracked = dict(body, userEngagementTrackingDisabled=True)
+    untracked["recipients"] = {"to": [{"address": "sam@example.com"}]}
+    client.begin_send(untracked).result()
+
+    (copy,) = wait(lambda: mailbox(cs, "ivy@example.com"))
+    assert "https://shop.example/orders/42" not in copy["html"]
+    pixel = re.search(r'src="([^"]+/-/t/o/[^"]+)"', copy["html"]).group(1)
+    link = re.search(r'href="([^"]+/-/t/c/[^"]+)"', copy["html"]).group(1)
+    (plain,) = wait(lambda: mailbox(cs, "sam@example.com"))
+    assert "/-/t/" not in plain["html"] and "https://shop.example/orders/42" in plain["html"]
+
+    # The recipient's mail client loads the image, then the recipient follows the link.
+    image = requests.get(pixel, headers={"User-Agent": "MailReader/2.0"}, timeout=10)
+    assert image.status_code == 200 and image.headers["Content-Type"] == "image/gif"
+    click = requests.get(link, headers={"User-Agent": "MailReader/2.0"}, allow_redirects=False, timeout=10)
+    assert click.status_code == 302 and click.headers["Location"] == "https://shop.example/orders/42?a=1&b=2"
+    forged = requests.get(link[:-4] + "AAAA", allow_redirects=False, timeout=10)
+    assert forged.status_code == 404 and "Location" not in forged.headers
+
+    events = receiver.wait_for(lambda: (lambda got: got if len(got) >= 2 else None)(
+        [EventGridEvent.from_dict(e) for e in receiver.events()]))
+    assert [e.data["engagementType"] for e in events] == ["view", "click"]
+    for event in events:
+        assert event.event_type == "Microsoft.Communication.EmailEngagementTrackingReportReceived"
+        assert event.subject == f"sender/donotreply@dev.sandbox.switchboard.test/message/{sent['id']}"
+        assert event.data["recipient"] == "ivy@example.com" and event.data["userAgent"] == "MailReader/2.0"
+    assert events[1].data["engagementContext"] == "https://shop.example/orders/42?a=1&b=2"

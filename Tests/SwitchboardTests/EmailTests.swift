@@ -1,6 +1,8 @@
 import AsyncHTTPClient
 import DNSClient
 import Foundation
+import HTTPTypes
+import HummingbirdTesting
 import Logging
 import Mail
 import SMTP
@@ -14,6 +16,7 @@ import Testing
 /// what is kept of a send once it is done. (The official SDK drives the same paths in `conformance/test_email.py`.)
 @Suite struct EmailTests {
     struct Fixture {
+        let server: TestServer
         let assembly: Assembly
         let email: EmailService
         let policy: PolicyService
@@ -69,7 +72,8 @@ import Testing
             let assembly = try Assembly(runtime: server.runtime, httpClient: .shared)
             try await body(
                 Fixture(
-                    assembly: assembly, email: try #require(assembly.capability(EmailCapability.self)).service, policy: assembly.platform.policy,
+                    server: server, assembly: assembly, email: try #require(assembly.capability(EmailCapability.self)).service,
+                    policy: assembly.platform.policy,
                     resource: resource, clock: clock))
         }
     }
@@ -136,6 +140,57 @@ import Testing
             let retried = try await f.send(["bounce-kim@example.com"])
             await f.deliver()
             #expect(try await f.recipients(retried.id).first?.status == .bounced)
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
+    func openingAndClickingAnHTMLCopyAreEngagementReportsUnlessTrackingIsDisabled(engine: TestEngine) async throws {
+        try await withEmail(engine: engine) { f in
+            try await f.consent("ivy@example.com")
+            let html =
+                #"<html><body><p>Hi <a href="https://shop.example/orders/42?x=1&amp;y=2">your order</a>, <a href='mailto:help@shop.example'>help</a></p></body></html>"#
+            for disabled in [false, true] {
+                _ = try await f.email.send(
+                    .init(
+                        senderAddress: f.sender, to: [EmailAddressValue(address: "ivy@example.com")], subject: "Receipt", plainText: "Thanks",
+                        html: html, trackingDisabled: disabled),
+                    operationID: nil, serverURL: "https://127.0.0.1:8443", in: f.resource)
+            }
+            await f.deliver()
+            let copies = try await f.email.sandboxMailbox(recipient: "ivy@example.com", limit: 10, in: f.resource)
+            #expect(copies.count == 2)
+            let untracked = try #require(copies.first { $0.html?.contains("/-/t/") == false })
+            #expect(untracked.html?.contains("https://shop.example/orders/42") == true)
+            let tracked = try #require(copies.first { $0.html?.contains("/-/t/") == true }?.html)
+            #expect(!tracked.contains("https://shop.example/orders/42"), "the link is rewritten")
+            #expect(tracked.contains("mailto:help@shop.example"), "only http(s) links are")
+            let pixel = try #require(tracked.firstMatch(of: #/src="https://127\.0\.0\.1:8443(/-/t/o/[A-Za-z0-9_-]+)"/#)?.output.1)
+            let link = try #require(tracked.firstMatch(of: #/href="https://127\.0\.0\.1:8443(/-/t/c/[A-Za-z0-9_-]+)"/#)?.output.1)
+
+            try await f.server.test { client in
+                var headers = HTTPFields()
+                headers[.userAgent] = "MailReader/1.0"
+                let image = try await client.execute(uri: String(pixel), method: .get, headers: headers)
+                #expect(image.status == .ok && image.headers[.contentType] == "image/gif")
+                let click = try await client.execute(uri: String(link), method: .get, headers: headers)
+                #expect(click.status == .found)
+                #expect(click.headers[.location] == "https://shop.example/orders/42?x=1&y=2")
+                // A token altered or made up is no redirect, and no report.
+                var forged = String(link)
+                forged.replaceSubrange(forged.index(forged.endIndex, offsetBy: -6)..<forged.endIndex, with: "AAAAAA")
+                #expect(try await client.execute(uri: forged, method: .get).status == .notFound)
+                #expect(try await client.execute(uri: "/-/t/o/nonsense", method: .get).status == .ok, "the image answers whatever the token")
+            }
+            let engagements = try await f.resource.store.read { db in
+                try await EventLog.events(since: Timestamp(milliseconds: 0), resource: f.resource, limit: 1000, in: db)
+            }.filter { $0.type == EmailEventType.engagement.rawValue }.map {
+                try JSONBody.decoder.decode(EmailEngagementData.self, from: $0.data)
+            }
+            #expect(engagements.map(\.engagementType) == ["view", "click"])
+            #expect(
+                engagements.allSatisfy { $0.recipient == "ivy@example.com" && $0.sender == f.sender.lowercased() && $0.userAgent == "MailReader/1.0" }
+            )
+            #expect(engagements.last?.engagementContext == "https://shop.example/orders/42?x=1&y=2")
         }
     }
 

@@ -12,7 +12,7 @@ import ServiceLifecycle
 public struct EmailCapability: Capability {
     public static var storeMigrations: [Migration] { EmailSchema.migrations }
     public static var resourceTables: [String] { EmailSchema.tables }
-    public static var eventProjections: [any EventProjection] { [EmailEventProjection()] }
+    public static var eventProjections: [any EventProjection] { [EmailEventProjection(), EmailEngagementProjection()] }
     public static var personalData: [any PersonalDataContributor] { [EmailPersonalData()] }
     public static var senderAuthorities: [any SenderAuthority] { [EmailService.Authority()] }
 
@@ -61,7 +61,7 @@ public struct EmailCapability: Capability {
 
     public var routes: [Route] { api.routes(accessKey: accessKey) }
 
-    public var systemRoutes: [SystemRoute] { unsubscribe.routes }
+    public var systemRoutes: [SystemRoute] { unsubscribe.routes + EmailTrackingRoutes(email: service, resources: service.resources).routes }
 
     public var services: [any Service] {
         guard let listen = service.configuration.inboundListen else { return [] }

@@ -34,3 +34,27 @@ struct EmailEventProjection: EventProjection {
         data
     }
 }
+
+/// A recipient's engagement (`view` through the image, `click` through a rewritten link), in the camelCase of ACS's
+/// email event schema.
+struct EmailEngagementData: EventPayload {
+    let sender: String
+    let recipient: String
+    let messageId: String
+    let userActionTimestamp: Date
+    let engagementContext: String?
+    let userAgent: String?
+    let engagementType: String
+}
+
+struct EmailEngagementProjection: EventProjection {
+    var eventTypes: [String] { [EmailEventType.engagement.rawValue] }
+
+    func eventGridVariants(of data: EmailEngagementData, header: EventHeader) -> [EventGridVariant] {
+        [EventGridVariant(.emailEngagementTrackingReportReceived, subject: "sender/\(data.sender)/message/\(data.messageId)")]
+    }
+
+    func eventGridData(for variant: EventGridVariant, of data: EmailEngagementData, header: EventHeader) -> (any Encodable & Sendable)? {
+        data
+    }
+}

@@ -75,7 +75,13 @@ extension EmailService {
         let messageID = MailMessage.makeMessageID(domain: domain.domain)
         let message = MailMessage(
             from: sender, to: addresses(content.to), cc: addresses(content.cc), replyTo: addresses(content.replyTo), subject: content.subject,
-            date: now, messageID: messageID, plainText: content.plainText, html: content.html,
+            date: now, messageID: messageID, plainText: content.plainText,
+            html: try content.html.map { html in
+                content.trackingDisabled
+                    ? html
+                    : try EmailTracking.instrument(
+                        html, operation: recipient.operationID, seq: recipient.seq, linkBase: content.linkBase, resource: resource)
+            },
             attachments: content.attachments.map {
                 MailAttachment(name: $0.name, contentType: $0.contentType, data: Array($0.data), contentID: $0.contentId)
             },

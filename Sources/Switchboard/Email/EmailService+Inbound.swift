@@ -78,3 +78,31 @@ extension EmailService {
         return a.trimmingCharacters(in: CharacterSet(charactersIn: "<> \t")).lowercased() == b.lowercased()
     }
 }
+
+extension EmailService {
+    public enum EngagementType: String, Sendable {
+        case view
+        case click
+    }
+
+    /// Records that a recipient opened (`view`) or followed a link in (`click`) their copy of a send: an
+    /// `EmailEngagementTrackingReportReceived` event. Nothing, once the send's metadata is gone.
+    func recordEngagement(
+        _ type: EngagementType, operation id: String, seq: Int, context: String?, userAgent: String?, in resource: ResourceHandle
+    ) async throws {
+        let events = self.events
+        try await changes.run(in: resource) { tx in
+            guard let operation = try await EmailStore.operation(id, resource: resource, in: tx.db),
+                let recipient = try await EmailStore.recipients(operation: id, resource: resource, in: tx.db).first(where: { $0.seq == seq })
+            else { return }
+            let event = NewEvent(
+                type: EmailEventType.engagement.rawValue,
+                payload: EmailEngagementData(
+                    sender: operation.sender, recipient: recipient.address, messageId: id, userActionTimestamp: tx.now.date,
+                    engagementContext: context, userAgent: userAgent.map { String($0.prefix(512)) }, engagementType: type.rawValue),
+                recipients: [], correlation: Correlation(scope: "email:\(id)", item: "engagement:\(seq)"),
+                subject: .emailAddress(recipient.address))
+            _ = try await events.append([event], in: tx)
+        }
+    }
+}
