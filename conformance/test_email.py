@@ -363,3 +363,33 @@ def test_opening_and_clicking_an_html_email_are_engagement_reports_unless_tracki
         assert event.subject == f"sender/donotreply@dev.sandbox.switchboard.test/message/{sent['id']}"
         assert event.data["recipient"] == "ivy@example.com" and event.data["userAgent"] == "MailReader/2.0"
     assert events[1].data["engagementContext"] == "https://shop.example/orders/42?a=1&b=2"
+
+
+def test_a_double_opt_in_program_emails_its_confirmation_and_the_link_lets_the_program_send(start_server):
+    server = start_server(extra_args=FAST)
+    cs = server.cli("resource", "create", "news", "--geography", "unitedstates", "--policy-mode", "enforce", "--json")["connectionString"]
+    sender = "DoNotReply@news.sandbox.switchboard.test"
+    program = own(cs, "PUT", "/messaging/programs/weekly", {
+        "name": "Contoso Weekly", "description": "The weekly newsletter", "senders": [sender], "frequency": "One email a week",
+        "fees": "Free", "helpText": "Write to help@contoso.example", "doubleOptIn": True})
+    assert program.status_code in (200, 201), program.text
+    consent = own(cs, "POST", "/messaging/consents", {
+        "recipient": "ivy@example.com", "channel": "email", "programId": "weekly", "kind": "written",
+        "evidence": {"medium": "webForm", "callToAction": "Send me the weekly newsletter."}})
+    assert consent.status_code == 201 and consent.json()["state"] == "awaitingConfirmation", consent.text
+
+    # The confirmation arrives, signed; the program cannot send until the recipient confirms.
+    (confirmation,) = wait(lambda: mailbox(cs, "ivy@example.com"))
+    assert confirmation["subject"] == "Confirm your subscription to Contoso Weekly" and confirmation["dkim"]["status"] == "pass"
+    link = re.search(r"https://\S+/-/messaging/confirm/\S+", confirmation["text"]).group(0)
+    client = EmailClient.from_connection_string(cs)
+    # Refused by the gate: the operation ends at once with nothing queued.
+    assert client.begin_send(message(sender, ["ivy@example.com"])).result()["status"] == "Succeeded"
+    assert len(mailbox(cs, "ivy@example.com")) == 1, "refused before confirmation"
+
+    # The recipient presses the button (a POST; the GET only shows it), and the next send is delivered.
+    assert requests.get(link, timeout=10).status_code == 200
+    assert requests.post(link, timeout=10).status_code == 200
+    client.begin_send(message(sender, ["ivy@example.com"], subject="Issue 1")).result()
+    delivered = wait(lambda: [m for m in mailbox(cs, "ivy@example.com") if m["subject"] == "Issue 1"])
+    assert delivered[0]["outcome"] == "Delivered"

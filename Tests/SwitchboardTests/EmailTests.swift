@@ -194,6 +194,50 @@ import Testing
         }
     }
 
+    @Test(arguments: TestEngine.available)
+    func aDoubleOptInProgramsConfirmationIsEmailedAndItsLinkConfirmsTheConsent(engine: TestEngine) async throws {
+        try await withEmail(engine: engine) { f in
+            _ = try await f.policy.putProgram(
+                MessagingProgram(
+                    id: "news", name: "Contoso News", description: "The weekly newsletter", senders: [f.sender], frequency: "One email a week.",
+                    fees: "Free.", helpText: "Write to help@contoso.example.", doubleOptIn: true),
+                in: f.resource)
+            let consent = try await f.policy.recordConsent(
+                .init(
+                    recipient: "ivy@example.com", channel: .email, programID: "news", kind: .written,
+                    evidence: Consent.Evidence(medium: "webForm", callToAction: "Send me the newsletter.")),
+                in: f.resource, serverURL: "https://127.0.0.1:8443")
+            #expect(consent.state == .awaitingConfirmation)
+            // Until confirmed, the program's sends are refused; the confirmation itself goes out.
+            let refused = try await f.send(["ivy@example.com"])
+            await f.deliver()
+            #expect(try await f.recipients(refused.id).first?.status == .suppressed)
+            let mail = try await f.email.sandboxMailbox(recipient: "ivy@example.com", limit: 10, in: f.resource)
+            let confirmation = try #require(mail.first { $0.subject == "Confirm your subscription to Contoso News" })
+            #expect(confirmation.dkim.status == "pass")
+            #expect(confirmation.html?.contains("/-/t/") == false, "a confirmation is never tracked")
+            let link = try #require(confirmation.text?.firstMatch(of: #/https://127\.0\.0\.1:8443(/-/messaging/confirm/\S+)/#)?.output.1)
+            #expect(confirmation.html?.contains(String(link)) == true)
+
+            try await f.server.test { client in
+                #expect(try await client.execute(uri: String(link), method: .get).status == .ok, "a GET only shows the page")
+                #expect(
+                    try await f.policy.consents(
+                        recipient: "ivy@example.com", channel: .email, programID: "news", after: nil, limit: 1, in: f.resource
+                    )
+                    .first?.state == .awaitingConfirmation)
+                let confirmed = try await client.execute(uri: String(link), method: .post)
+                #expect(confirmed.status == .ok)
+            }
+            #expect(
+                try await f.policy.consents(recipient: "ivy@example.com", channel: .email, programID: "news", after: nil, limit: 1, in: f.resource)
+                    .first?.state == .active)
+            let allowed = try await f.send(["ivy@example.com"])
+            await f.deliver()
+            #expect(try await f.recipients(allowed.id).first?.status == .delivered)
+        }
+    }
+
     @Test func theLeaseDoublesUpToFourteenDays() async throws {
         try await withEmail(engine: .sqlite) { f in
             var now = f.clock.now

@@ -75,7 +75,7 @@ public struct EmailCapability: Capability {
     }
 
     public var outboxHandlers: [any OutboxHandler] {
-        [EmailDeliverHandler(service: service), EmailExpiryHandler(service: service)]
+        [EmailDeliverHandler(service: service), EmailExpiryHandler(service: service), EmailConfirmationHandler(service: service)]
     }
 
     public var retentionRules: [RetentionRule] {

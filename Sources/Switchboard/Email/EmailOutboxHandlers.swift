@@ -86,3 +86,37 @@ struct EmailExpiryHandler: OutboxHandler {
         return results
     }
 }
+
+/// Sends the double opt-in confirmations the policy queues for email (`messaging.confirmation.email`): a message from
+/// the program's email sender with the confirmation link, signed and delivered like any other, past the gate (it is
+/// the gate's own message) but not past the suppression list or a bounce lease; never tracked.
+struct EmailConfirmationHandler: OutboxHandler {
+    let service: EmailService
+
+    var kind: String { ConsentConfirmation.kind(for: .email) }
+    var retrySchedule: RetrySchedule { RetrySchedule(delays: [.seconds(5), .seconds(30), .seconds(300)]) }
+    var deadLetters: DeadLetterPolicy { .withoutContent }
+    func batchLimit(target: String, resource: ResourceHandle) async -> Int { 20 }
+    func snapshot(_ item: OutboxItem, resource: ResourceHandle) async -> Data? { nil }
+
+    func deliver(_ items: [OutboxItem], resource: ResourceHandle) async -> [DeliveryResult] {
+        var results: [DeliveryResult] = []
+        for item in items {
+            guard let data = item.payload, let confirmation = try? JSONBody.decoder.decode(ConsentConfirmation.self, from: data) else {
+                results.append(DeliveryResult(.drop, error: "the confirmation's content was erased"))
+                continue
+            }
+            do {
+                try await service.sendConfirmation(confirmation, deliveryID: item.deliveryID, in: resource)
+                results.append(DeliveryResult(.delivered))
+            } catch let error as EmailError {
+                // The program's sender cannot send (not registered, domain not verified): fixed by the operator, not
+                // by waiting.
+                results.append(DeliveryResult(.reject, error: error.apiError.message))
+            } catch {
+                results.append(DeliveryResult(.retry, error: "the confirmation could not be queued"))
+            }
+        }
+        return results
+    }
+}

@@ -88,6 +88,15 @@ public struct EmailService: Sendable {
     public func send(_ request: SendRequest, operationID: String?, serverURL: String? = nil, in resource: ResourceHandle) async throws
         -> EmailOperationView
     {
+        try await send(request, operationID: operationID, serverURL: serverURL, confirming: nil, in: resource)
+    }
+
+    /// A send; `confirming` names the program of a double opt-in confirmation, which the policy gate does not judge
+    /// (it is the gate's own message, to a recipient whose consent awaits exactly this) — the suppression list and
+    /// the bounce lease still apply.
+    func send(
+        _ request: SendRequest, operationID: String?, serverURL: String?, confirming program: String?, in resource: ResourceHandle
+    ) async throws -> EmailOperationView {
         let id = try Self.operationID(operationID)
         let validated = try validate(request)
         let hash = Data(SHA256.hash(data: validated.fingerprint))
@@ -105,11 +114,14 @@ public struct EmailService: Sendable {
             }
             let now = tx.now
             let addresses = validated.recipients.map(\.address.addrSpec)
-            let decisions = try await policy.decide(
-                PolicyMessage(
-                    channel: .email, from: senderAddress, to: addresses, subject: request.subject, text: request.plainText,
-                    html: request.html),
-                operation: id, in: tx)
+            let decisions: [PolicyDecision]? =
+                program != nil
+                ? nil
+                : try await policy.decide(
+                    PolicyMessage(
+                        channel: .email, from: senderAddress, to: addresses, subject: request.subject, text: request.plainText,
+                        html: request.html),
+                    operation: id, in: tx)
             let indexes = addresses.map { resource.crypto.blindIndex($0, kind: .emailAddress) }
             let listed = try await EmailStore.suppressed(indexes, domain: domain.domain, resource: resource, in: tx.db)
             let leases = try await EmailStore.leases(indexes, now: now, resource: resource, in: tx.db)
@@ -117,11 +129,11 @@ public struct EmailService: Sendable {
             var rows: [NewOutboxItem] = []
             var reports: [NewEvent] = []
             let expiry = now.adding(configuration.retryWindow)
-            for (seq, (recipient, decision)) in zip(validated.recipients, decisions).enumerated() {
+            for (seq, recipient) in validated.recipients.enumerated() {
                 let address = recipient.address.addrSpec
                 let index = indexes[seq]
                 var refusal: String?
-                if !decision.allowed {
+                if let decision = decisions?[seq], !decision.allowed {
                     refusal = "\(decision.code?.rawValue ?? "Refused"): \(decision.reason)"
                 } else if listed.contains(index) {
                     refusal = "SuppressionList: the address is on the suppression list of \(domain.domain)."
@@ -148,7 +160,7 @@ public struct EmailService: Sendable {
                 recipients.append(row)
             }
             let queued = !rows.isEmpty
-            let program = decisions.first?.programId ?? MessagingProgram.defaultID
+            let program = program ?? decisions?.first?.programId ?? MessagingProgram.defaultID
             let operation = EmailStore.Operation(
                 id: id, status: queued ? .running : .succeeded, errorCode: nil, errorMessage: nil, sender: senderAddress,
                 recipients: recipients.count, requestHash: hash, programID: program, createdAt: now, updatedAt: now, finishedAt: queued ? nil : now)
@@ -218,8 +230,11 @@ public struct EmailService: Sendable {
         func owns(_ sender: MessagingSender, resource: ResourceHandle, in db: any SQLDatabase) async throws -> Bool {
             let parts = sender.value.lowercased().split(separator: "@", maxSplits: 1)
             guard parts.count == 2 else { return false }
-            guard let domain = try await EmailStore.domain(String(parts[1]), resource: resource, in: db), domain.kind == .sandbox || domain.verified
-            else { return false }
+            guard let domain = try await EmailStore.domain(String(parts[1]), resource: resource, in: db) else {
+                // The sandbox domain and its DoNotReply are made on first use; a program may name them before that.
+                return parts[1] == "\(resource.name.lowercased()).\(EmailConfiguration().sandboxDomainSuffix)" && parts[0] == defaultUsername
+            }
+            guard domain.kind == .sandbox || domain.verified else { return false }
             return try await EmailStore.sender(String(parts[0]), domain: domain.domain, resource: resource, in: db) != nil
         }
     }

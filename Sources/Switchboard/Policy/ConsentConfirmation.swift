@@ -22,6 +22,8 @@ public struct ConsentConfirmation: Sendable, Codable, Equatable {
     public let text: String
     /// The confirmation link (email); SMS and WhatsApp recipients reply YES.
     public let confirmationUrl: String?
+    /// The program the consent is to (absent from confirmations queued before it was recorded).
+    public var programId: String? = nil
 
     static func make(
         consentID: String, program: MessagingProgram, channel: MessagingChannel, from: MessagingSender, to recipient: String,
@@ -37,7 +39,7 @@ public struct ConsentConfirmation: Sendable, Codable, Equatable {
         case .sms, .whatsapp:
             return ConsentConfirmation(
                 consentId: consentID, channel: channel, from: from.value, to: recipient, subject: nil,
-                text: "\(about) Reply YES to confirm. Reply HELP for help, STOP to cancel.", confirmationUrl: nil)
+                text: "\(about) Reply YES to confirm. Reply HELP for help, STOP to cancel.", confirmationUrl: nil, programId: program.id)
         case .email:
             let link = confirmationURL ?? ""
             let help = program.helpText.map { "Help: \($0)" } ?? ""
@@ -47,7 +49,7 @@ public struct ConsentConfirmation: Sendable, Codable, Equatable {
             ].filter { !$0.isEmpty }.joined(separator: "\n\n")
             return ConsentConfirmation(
                 consentId: consentID, channel: channel, from: from.value, to: recipient, subject: "Confirm your subscription to \(program.name)",
-                text: text, confirmationUrl: link)
+                text: text, confirmationUrl: link, programId: program.id)
         }
     }
 }
