@@ -147,6 +147,12 @@ import Testing
             clock.advance(by: .seconds(29 * 86_400))
             await assembly.maintenance.sweepOnce()
             #expect(try await count(europeHandle) == 0)
+            // Every rule's passes are counted at /-/metrics, with their outcome and duration.
+            let exposition = assembly.metrics.exposition()
+            for rule in ["operationLogs", "privacy.archives", "eventLog", "chat.threadRetentionPolicy"] {
+                #expect(exposition.contains(#"switchboard_retention_rule_passes_total{rule="\#(rule)",outcome="ok"}"#), "\(rule)")
+            }
+            #expect(exposition.contains("switchboard_retention_rule_duration_seconds_bucket"))
         }
     }
 }

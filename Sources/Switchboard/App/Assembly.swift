@@ -71,7 +71,7 @@ public struct Assembly: Sendable {
         self.maintenance = MaintenanceService(
             runtime: runtime,
             rules: rules,
-            erasableTables: personalData.erasableTables)
+            erasableTables: personalData.erasableTables, metrics: metrics.registry)
     }
 
     /// The services that run while the server runs. A service group stops its services in reverse order: the

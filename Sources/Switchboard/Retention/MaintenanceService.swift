@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Prometheus
 import SQLKit
 import ServiceLifecycle
 
@@ -13,12 +14,42 @@ public struct MaintenanceService: Service {
     /// Tables personal data is erased from outside the rules (a deleted message): reclaimed every pass.
     let erasableTables: [String]
     let interval: Duration
+    /// Where each rule's passes, failures, durations and counted deletions are exposed (`/-/metrics`).
+    let metrics: PrometheusCollectorRegistry?
 
-    public init(runtime: Runtime, rules: [RetentionRule], erasableTables: [String], interval: Duration = .seconds(60)) {
+    public init(
+        runtime: Runtime, rules: [RetentionRule], erasableTables: [String], interval: Duration = .seconds(60),
+        metrics: PrometheusCollectorRegistry? = nil
+    ) {
         self.runtime = runtime
         self.rules = rules
         self.erasableTables = erasableTables
         self.interval = interval
+        self.metrics = metrics
+    }
+
+    static var passes: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "switchboard", subsystem: "retention", metricName: "rule_passes", unitName: "total",
+            helpText: "Passes of each retention rule over a store, by outcome (ok, failed).")
+    }
+    static var duration: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "switchboard", subsystem: "retention", metricName: "rule_duration", unitName: "seconds",
+            helpText: "Time each retention rule took over a store.")
+    }
+    static var deleted: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "switchboard", subsystem: "retention", metricName: "deleted_items", unitName: "total",
+            helpText: "Items deleted by the rules that count them (chat threads past their retention policy).")
+    }
+
+    func observe(_ rule: RetentionRule, ok: Bool, duration: Duration, deleted: Int) {
+        guard let metrics else { return }
+        metrics.makeCounter(descriptor: Self.passes, labels: [("rule", rule.name), ("outcome", ok ? "ok" : "failed")]).increment()
+        metrics.makeDurationHistogram(descriptor: Self.duration, labels: [("rule", rule.name)], buckets: HTTPMetrics.buckets)
+            .recordNanoseconds(duration.nanoseconds)
+        if deleted > 0 { metrics.makeCounter(descriptor: Self.deleted, labels: [("rule", rule.name)]).increment(by: Int64(deleted)) }
     }
 
     public func run() async throws {
@@ -45,9 +76,13 @@ public struct MaintenanceService: Service {
             for geography in geographies {
                 let store = try await runtime.stores.store(for: geography)
                 for rule in rules {
+                    let started = ContinuousClock.now
                     do {
-                        deleted += try await rule.sweep(store, now)
+                        let count = try await rule.sweep(store, now)
+                        deleted += count
+                        observe(rule, ok: true, duration: ContinuousClock.now - started, deleted: count)
                     } catch {
+                        observe(rule, ok: false, duration: ContinuousClock.now - started, deleted: 0)
                         runtime.logger.error(
                             "retention rule failed", metadata: ["rule": "\(rule.name)", "error": "\(DatabaseErrorDescription.describe(error))"])
                     }
