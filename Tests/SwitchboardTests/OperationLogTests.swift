@@ -80,6 +80,8 @@ import Testing
             let deliveries = try await entries(f.shop, f.client, "&category=delivery")
             #expect(categories.isSuperset(of: ["policy", "delivery"]), "\(about) \(deliveries)")
             #expect(!about.contains { ($0["details"] as? String)?.contains("Your order shipped") == true })
+            let decisions = about.filter { $0["category"] as? String == "policy" }
+            #expect(!decisions.isEmpty && decisions.allSatisfy { $0["subject"] as? String == PrivacyTests.alicePhone }, "\(decisions)")
             let bob = try await entries(f.shop, f.client, "&identifier=\(PrivacyTests.bobPhone.replacingOccurrences(of: "+", with: "%2B"))")
             #expect(!bob.isEmpty)
 

@@ -24,6 +24,8 @@ public struct OperationLogEntry: Sendable {
     public var status: String
     public var duration: Duration?
     public var caller: Caller?
+    /// The person the entry is about, when known in clear (a decision's recipient). Sealed at rest, and indexed.
+    public var subject: SubjectIdentifier?
     /// The people the entry concerns, by their blind index (never the values).
     public var subjectIndexes: [Data]
     /// Not content: a receiver's answer or a reason. Sealed at rest.
@@ -32,7 +34,8 @@ public struct OperationLogEntry: Sendable {
     public var time: Timestamp
 
     public init(
-        category: Category, operation: String, status: String, duration: Duration? = nil, caller: Caller? = nil, subjectIndexes: [Data] = [],
+        category: Category, operation: String, status: String, duration: Duration? = nil, caller: Caller? = nil,
+        subject: SubjectIdentifier? = nil, subjectIndexes: [Data] = [],
         details: String? = nil, requestID: String? = nil, time: Timestamp
     ) {
         self.category = category
@@ -40,6 +43,7 @@ public struct OperationLogEntry: Sendable {
         self.status = status
         self.duration = duration
         self.caller = caller
+        self.subject = subject
         self.subjectIndexes = subjectIndexes
         self.details = details
         self.requestID = requestID
@@ -57,6 +61,8 @@ public struct OperationLogView: Codable, Sendable {
     public let durationMs: Int64?
     public let callerType: String?
     public let caller: String?
+    /// The person the entry is about (a phone number, an address), when it names one.
+    public let subject: String?
     public let details: String?
     public let requestId: String?
 }

@@ -19,6 +19,8 @@ enum OperationLogSchema {
             // accessKey, user or anonymous; the user's id sealed.
             .column("caller_kind", type: .text)
             .column("caller", type: .blob)
+            // The person the entry is about (a decision's recipient), sealed; found by its blind index.
+            .column("subject", type: .blob)
             // A carrier's answer, a refusal's reason (sealed: a receiving server's reply may name the recipient).
             .column("details", type: .blob)
             .column("request_id", type: .text)

@@ -5,6 +5,7 @@ import SQLKit
 enum OperationLogStore {
     static let callerField = PersonalField(rawValue: "operation_logs.caller")
     static let detailsField = PersonalField(rawValue: "operation_logs.details")
+    static let subjectField = PersonalField(rawValue: "operation_logs.subject")
     static let defaultRetentionDays = 30
     static let retentionDays = 1...730
 
@@ -17,7 +18,8 @@ enum OperationLogStore {
     static func insert(_ entries: [OperationLogEntry], resource: ResourceHandle, in db: any SQLDatabase) async throws {
         guard !entries.isEmpty else { return }
         var rows = db.insert(into: "operation_logs").columns(
-            "resource_id", "id", "category", "operation", "status", "duration_ms", "caller_kind", "caller", "details", "request_id", "created_at")
+            "resource_id", "id", "category", "operation", "status", "duration_ms", "caller_kind", "caller", "subject", "details", "request_id",
+            "created_at")
         var subjects: [(Data, String)] = []
         for entry in entries {
             let id = newID(at: entry.time)
@@ -35,8 +37,10 @@ enum OperationLogStore {
             rows = rows.values(
                 SQLBind(resource.storageID), SQLBind(id), SQLBind(entry.category.rawValue), SQLBind(entry.operation), SQLBind(entry.status),
                 SQLBind(entry.duration?.milliseconds), SQLBind(callerKind), SQLBind(caller),
+                SQLBind(try resource.crypto.sealIfPresent(entry.subject?.value, field: subjectField)),
                 SQLBind(try resource.crypto.sealIfPresent(entry.details, field: detailsField)), SQLBind(entry.requestID),
                 SQLBind(entry.time.milliseconds))
+            if let subject = entry.subject { subjects.append((resource.crypto.subjectIndex(subject), id)) }
             for index in Set(entry.subjectIndexes) where !subjects.contains(where: { $0 == (index, id) }) { subjects.append((index, id)) }
         }
         try await rows.run()
@@ -56,7 +60,7 @@ enum OperationLogStore {
 
     static func entries(_ filter: Filter, limit: Int, resource: ResourceHandle, in db: any SQLDatabase) async throws -> [OperationLogView] {
         let query = db.select().columns(
-            "id", "category", "operation", "status", "duration_ms", "caller_kind", "caller", "details", "request_id", "created_at"
+            "id", "category", "operation", "status", "duration_ms", "caller_kind", "caller", "subject", "details", "request_id", "created_at"
         )
         .from("operation_logs").where("resource_id", .equal, resource.storageID)
         if let category = filter.category { query.where("category", .equal, category.rawValue) }
@@ -76,6 +80,7 @@ enum OperationLogStore {
                 status: try row.decode(column: "status", as: String.self), durationMs: try row.decode(column: "duration_ms", as: Int64?.self),
                 callerType: try row.decode(column: "caller_kind", as: String?.self),
                 caller: try resource.crypto.openIfPresent(try row.decode(column: "caller", as: Data?.self), field: callerField),
+                subject: try resource.crypto.openIfPresent(try row.decode(column: "subject", as: Data?.self), field: subjectField),
                 details: try resource.crypto.openIfPresent(try row.decode(column: "details", as: Data?.self), field: detailsField),
                 requestId: try row.decode(column: "request_id", as: String?.self))
         }

@@ -469,7 +469,7 @@ enum PolicyStore {
             decisions.map { decision in
                 OperationLogEntry(
                     category: .policy, operation: "\(channel.rawValue).\(operation ?? "send")", status: decision.code?.rawValue ?? "allowed",
-                    subjectIndexes: [resource.crypto.blindIndex(decision.recipient, kind: MessagingAddress.indexKind(of: decision.recipient))],
+                    subject: MessagingAddress.subject(of: decision.recipient),
                     details: "rule \(decision.rule), mode \(decision.mode.rawValue)", time: now)
             }, resource: resource, in: db)
     }
