@@ -4,9 +4,11 @@ import Testing
 /// The resolver against `DNSTestServer` on loopback. Each test starts its own server, so they
 /// run in parallel without sharing knobs.
 @Suite struct ResolverTests {
-    /// Runs `body` with a fresh server serving `Fixture.zone` and a resolver pointed at it.
+    /// Runs `body` with a fresh server serving `Fixture.zone` and a resolver pointed at it. The timeout is long, so
+    /// tests that count queries see no retransmission on a machine busy with other suites; a passing test never
+    /// waits for it, and the tests of timeouts give their own.
     func withServer(
-        timeout: Duration = .seconds(10), attempts: Int = 2, edns: UInt16? = DNSEDNS.defaultUDPPayloadSize,
+        timeout: Duration = .seconds(30), attempts: Int = 2, edns: UInt16? = DNSEDNS.defaultUDPPayloadSize,
         _ body: (DNSTestServer, DNSResolver) async throws -> Void
     ) async throws {
         let server = try await DNSTestServer.start(zone: Fixture.zone)

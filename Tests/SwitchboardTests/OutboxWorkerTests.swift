@@ -304,7 +304,7 @@ import Testing
         }
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(3)))
     func theWorkersWakeOnlyForChangesThatQueuedRows() async throws {
         let clock = ManualClock()
         let signal = WorkSignal(clock: clock)
