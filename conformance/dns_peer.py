@@ -53,9 +53,21 @@ class Zone(BaseResolver):
 class DNSPeer:
     def __init__(self):
         self.zone = Zone()
-        self.port = free_port()
-        self.udp = DNSServer(self.zone, port=self.port, address="127.0.0.1")
-        self.tcp = DNSServer(self.zone, port=self.port, address="127.0.0.1", tcp=True)
+        # UDP and TCP share one port; a port free for UDP may be taken for TCP by another process on this machine,
+        # so another is tried.
+        for attempt in range(20):
+            self.port = free_port()
+            try:
+                self.udp = DNSServer(self.zone, port=self.port, address="127.0.0.1")
+            except OSError:
+                continue
+            try:
+                self.tcp = DNSServer(self.zone, port=self.port, address="127.0.0.1", tcp=True)
+                break
+            except OSError:
+                self.udp.server.server_close()
+                if attempt == 19:
+                    raise
         self.udp.start_thread()
         self.tcp.start_thread()
 
