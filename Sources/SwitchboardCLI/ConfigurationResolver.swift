@@ -52,7 +52,7 @@ public struct ConfigurationResolver {
         "webhookDenyPrivateNetworks": .bool, "allowedHosts": .text, "maxConnections": .number, "tlsHandshakeTimeout": .text,
         "headerTimeout": .text, "bodyTimeout": .text, "idleTimeout": .text, "dnsResolver": .text, "emailSpf": .text, "emailRelay": .text,
         "emailDirect": .bool,
-        "emailSmtpPort": .number, "smtpListen": .text, "emailRetryDelays": .text,
+        "emailSmtpPort": .number, "smtpListen": .text, "emailRetryDelays": .text, "whatsappGraphUrl": .text,
     ]
 
     /// Refuses a file with keys Switchboard does not know (a typo would otherwise be ignored silently, e.g. leave a
@@ -200,6 +200,12 @@ public struct ConfigurationResolver {
         }
         if let text = string(options.smsSandboxDelay, env: "SWITCHBOARD_SMS_SANDBOX_DELAY", key: "smsSandboxDelay") {
             configuration.sms.sandboxReceiptDelay = try Self.duration(text, name: "SMS sandbox delay")
+        }
+        if let text = string(options.whatsappGraphUrl, env: "SWITCHBOARD_WHATSAPP_GRAPH_URL", key: "whatsappGraphUrl") {
+            guard let url = URL(string: text), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+                throw ConfigurationError("--whatsapp-graph-url must be an http or https URL")
+            }
+            configuration.whatsapp.graphURL = text
         }
         configuration.email.dnsResolver = string(options.dnsResolver, env: "SWITCHBOARD_DNS_RESOLVER", key: "dnsResolver")
         configuration.email.spfMechanism = string(options.emailSpf, env: "SWITCHBOARD_EMAIL_SPF", key: "emailSpf")

@@ -142,6 +142,13 @@ public struct SwitchboardOptions: ParsableArguments, Sendable {
         help: "How long after accepting an SMS the sandbox carrier reports it delivered, e.g. 1s (default 1s; env SWITCHBOARD_SMS_SANDBOX_DELAY).")
     var smsSandboxDelay: String?
 
+    @Option(
+        name: .long,
+        help:
+            "The Graph API the WhatsApp Cloud API carrier calls (default https://graph.facebook.com; env SWITCHBOARD_WHATSAPP_GRAPH_URL); tests point it at a local peer."
+    )
+    var whatsappGraphUrl: String?
+
     @Option(name: .long, help: "How long a webhook endpoint has to answer, e.g. 30s (default 30s; env SWITCHBOARD_WEBHOOK_TIMEOUT).")
     var webhookTimeout: String?
 

@@ -49,6 +49,8 @@ public struct ServerConfiguration: Sendable {
     public var sms = SMSConfiguration()
     /// Email: the sandbox domain, the SPF mechanism domains must publish, the DNS resolver, the retry window.
     public var email = EmailConfiguration()
+    /// Advanced Messages (WhatsApp): the Graph API the Cloud API carrier calls.
+    public var whatsapp = MessagesConfiguration()
 
     public init(
         dataDirectory: URL, host: String = "127.0.0.1", port: Int = 8443, tls: TLSMode = .development,

@@ -68,6 +68,7 @@ public enum Capabilities {
         SMSCapability.self,
         EmailCapability.self,
         RoomsCapability.self,
+        MessagesCapability.self,
         PrivacyCapability.self,
         OperationLogCapability.self,
     ]
