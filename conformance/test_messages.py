@@ -31,6 +31,7 @@ from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.eventgrid import EventGridEvent
 
 from conftest import signed_request
+from test_sms import subscribe
 from webhook_receiver import Receiver
 from whatsapp_peer import GraphPeer
 
@@ -79,16 +80,6 @@ def captured(cs):
     response = own(cs, "GET", "/sandbox/whatsapp/messages")
     assert response.status_code == 200, response.text
     return [m for m in response.json()["value"] if m["direction"] == "outbound"]
-
-
-def subscribe(cs, url, types):
-    body = {"properties": {
-        "destination": {"endpointType": "WebHook", "properties": {"endpointUrl": url, "maxEventsPerBatch": 1}},
-        "filter": {"includedEventTypes": types},
-        "eventDeliverySchema": "EventGridSchema",
-        "retryPolicy": {"maxDeliveryAttempts": 30, "eventTimeToLiveInMinutes": 1440}}}
-    response = signed_request(cs, "PUT", f"/eventSubscriptions/{uuid.uuid4().hex[:12]}", body, api_version="2022-06-15")
-    assert response.status_code == 201, response.text
 
 
 def wait(predicate, timeout=20):
