@@ -94,6 +94,13 @@ struct Banner {
                 "  export REQUESTS_CA_BUNDLE=\(ca) SSL_CERT_FILE=\(ca) NODE_EXTRA_CA_CERTS=\(ca)",
             ]
         }
+        // A one-time sign-in link for whoever started the server: all resources, valid an hour.
+        let console = ConsoleAccess(masterKey: runtime.masterKey, directory: runtime.directory, clock: runtime.clock)
+        let code = console.issue(resources: nil, holder: "local developer", validFor: .seconds(3600), sessionLength: .seconds(12 * 3600))
+        lines += [
+            "", "Console (one-time sign-in link, valid an hour; more with `switchboard console token`):",
+            "  \(ConsoleCommand.signInURL(baseURL: baseURL, code: code))",
+        ]
         lines += ["", "Data directory: \(configuration.dataDirectory.path)", ""]
         files.write(baseURL, to: files.serverURL, mode: 0o644)
         // Written straight to the descriptor: `print` buffers when stdout is a pipe, and scripts wait for this.

@@ -10,7 +10,7 @@ public struct SwitchboardCommand: AsyncParsableCommand {
         abstract: "A self-hostable communications platform that speaks the Azure Communication Services protocol.",
         subcommands: [
             ServeCommand.self, ResourceCommand.self, EventsCommand.self, PolicyCommand.self, NumbersCommand.self, SandboxCommand.self,
-            PrivacyCommand.self, ResidencyCommand.self,
+            PrivacyCommand.self, ResidencyCommand.self, ConsoleCommand.self,
             MigrateCommand.self,
         ],
         defaultSubcommand: ServeCommand.self)

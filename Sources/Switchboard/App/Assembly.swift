@@ -16,6 +16,8 @@ public struct Assembly: Sendable {
     public let maintenance: MaintenanceService
     public let realtimeEndpoint: RealtimeEndpoint
     public let metrics: HTTPMetrics
+    /// The web console at `/-/console`.
+    public let console: Console
 
     let ownsHTTPClient: Bool
 
@@ -36,7 +38,8 @@ public struct Assembly: Sendable {
         var outbound = HTTPClient.Configuration(redirectConfiguration: .disallow)
         outbound.timeout.connect = .seconds(min(5, max(1, configuration.events.timeout.components.seconds)))
         let userTokens = UserTokenAuthenticator(validator: IdentityTokenValidator(), clock: clock)
-        let changes = Changes(clock: clock, observers: [hub, work])
+        let activity = ConsoleActivity()
+        let changes = Changes(clock: clock, observers: [hub, work], activity: activity)
         let platform = Platform(
             runtime: runtime,
             changes: changes,
@@ -59,15 +62,18 @@ public struct Assembly: Sendable {
         self.realtimeEndpoint = RealtimeEndpoint(
             resources: runtime.resources, userTokens: userTokens, hub: hub, catalog: catalog, clock: clock)
         let rules = [RetentionRule.eventLog, .outbox(handlers: capabilities.flatMap(\.outboxHandlers))] + capabilities.flatMap(\.retentionRules)
+        self.console = Console(
+            access: ConsoleAccess(masterKey: runtime.masterKey, directory: runtime.directory, clock: clock),
+            pages: capabilities.flatMap(\.consolePages), runtime: runtime, activity: activity, retention: rules)
         self.routes = RouteTable(
             capabilities.flatMap(\.routes) + RetentionAPI(rules: rules).routes(accessKey: platform.accessKey) + additionalRoutes)
         self.systemRoutes = RouteTable(
             ServerEndpoints(directory: runtime.directory, stores: runtime.stores, metrics: metrics).routes
-                + realtimeEndpoint.systemRoutes + capabilities.flatMap(\.systemRoutes))
+                + realtimeEndpoint.systemRoutes + capabilities.flatMap(\.systemRoutes) + console.routes)
         self.worker = OutboxWorker(
             runtime: runtime, handlers: capabilities.flatMap(\.outboxHandlers), owner: runtime.nodeID, signal: work,
             // A lease is renewed before each delivery, so it only has to outlast one (with room to record it).
-            lease: max(.seconds(90), configuration.events.timeout * 3))
+            lease: max(.seconds(90), configuration.events.timeout * 3), activity: activity)
         self.maintenance = MaintenanceService(
             runtime: runtime,
             rules: rules,
@@ -78,7 +84,10 @@ public struct Assembly: Sendable {
     /// workers first, then what they use (the outgoing HTTP client, real-time sessions).
     public var services: [any Service] {
         (ownsHTTPClient ? [HTTPClientService(client: platform.http)] : [])
-            + [WebhookConnectionsService(connections: platform.webhookConnections), RealtimeService(hub: platform.realtime)]
+            + [
+                WebhookConnectionsService(connections: platform.webhookConnections), RealtimeService(hub: platform.realtime),
+                ConsoleService(activity: console.activity),
+            ]
             + capabilities.flatMap(\.services) + [maintenance, worker]
     }
 

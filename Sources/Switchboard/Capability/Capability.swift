@@ -43,6 +43,9 @@ public protocol Capability: Sendable {
 
     /// Long-lived work it needs running while the server runs (a carrier's connection).
     var services: [any Service] { get }
+
+    /// Its pages in the web console (a sandbox inbox, a ledger), reading through its own services.
+    var consolePages: [any ConsolePage] { get }
 }
 
 extension Capability {
@@ -54,6 +57,7 @@ extension Capability {
     public var outboxHandlers: [any OutboxHandler] { [] }
     public var retentionRules: [RetentionRule] { [] }
     public var services: [any Service] { [] }
+    public var consolePages: [any ConsolePage] { [] }
 }
 
 /// The capabilities of the platform, in the order their routes are matched. Adding a capability is adding its

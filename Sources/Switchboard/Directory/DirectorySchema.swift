@@ -69,5 +69,13 @@ enum DirectorySchema {
                 try await db.create(index: "phone_number_inventory_holder").on("phone_number_inventory").column("resource_id").run()
                 try await db.create(index: "phone_number_inventory_hold").on("phone_number_inventory").column("hold_key").run()
             },
+            Migration(5, "console sign-in grants") { db, _ in
+                // The ids of console sign-in links already used, until they expire: a link signs in once, on
+                // whichever node it is opened. The links themselves are signed, not stored.
+                try await db.create(table: "console_redeemed_grants")
+                    .column("id", type: .text, .primaryKey(autoIncrement: false), .notNull)
+                    .column("expires_at", type: .bigint, .notNull)
+                    .run()
+            },
         ])
 }

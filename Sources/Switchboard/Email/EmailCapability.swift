@@ -59,6 +59,8 @@ public struct EmailCapability: Capability {
         logger = platform.logger
     }
 
+    public var consolePages: [any ConsolePage] { [EmailConsolePage(email: service, unsubscribe: unsubscribe)] }
+
     public var routes: [Route] { api.routes(accessKey: accessKey) }
 
     public var systemRoutes: [SystemRoute] { unsubscribe.routes + EmailTrackingRoutes(email: service, resources: service.resources).routes }

@@ -66,18 +66,27 @@ struct EmailUnsubscribeRoutes: Sendable {
 
     /// The one-click POST (RFC 8058 §3.2): its body is `List-Unsubscribe=One-Click`, form-encoded (or multipart).
     @Sendable func unsubscribe(_ request: SystemRequest) async throws -> Response {
-        guard let (resource, program, recipient) = try await EmailUnsubscribe.open(request.parameter("token"), resources: resources) else {
-            return PolicyAPI.page(status: .notFound, title: "Link not valid", body: "<p>This unsubscribe link is not valid.</p>")
-        }
         let body = String(buffer: request.body)
         guard body.contains("List-Unsubscribe=One-Click") || body.contains("One-Click") else {
             return PolicyAPI.page(
                 status: .badRequest, title: "Unsubscribe", body: "<p>The request must carry List-Unsubscribe=One-Click (RFC 8058).</p>")
         }
+        guard try await unsubscribe(token: request.parameter("token")) != nil else {
+            return PolicyAPI.page(status: .notFound, title: "Link not valid", body: "<p>This unsubscribe link is not valid.</p>")
+        }
+        return PolicyAPI.page(status: .ok, title: "Unsubscribed", body: "<p>You will receive no more of these emails.</p>")
+    }
+
+    /// Records the opt-out a token names (of `resource` only, when given); the resource, or `nil` for a token this
+    /// server did not issue (or another resource's).
+    func unsubscribe(token: String, of expected: ResourceHandle? = nil) async throws -> ResourceHandle? {
+        guard let (resource, program, recipient) = try await EmailUnsubscribe.open(token, resources: resources),
+            expected == nil || expected?.id == resource.id
+        else { return nil }
         var known = program == MessagingProgram.defaultID
         if !known { known = (try? await policy.program(program, in: resource)) != nil }
         try await policy.recordOptOut(
             .init(recipient: recipient, channel: .email, programID: known ? program : nil, source: "unsubscribeLink"), in: resource)
-        return PolicyAPI.page(status: .ok, title: "Unsubscribed", body: "<p>You will receive no more of these emails.</p>")
+        return resource
     }
 }

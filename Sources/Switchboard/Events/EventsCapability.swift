@@ -25,5 +25,6 @@ public struct EventsCapability: Capability {
 
     public var routes: [Route] { api.routes(accessKey: accessKey) }
     public var systemRoutes: [SystemRoute] { api.systemRoutes }
+    public var consolePages: [any ConsolePage] { [EventsConsolePage(subscriptions: subscriptions, deliveries: deliveries)] }
     public var outboxHandlers: [any OutboxHandler] { [handler] }
 }

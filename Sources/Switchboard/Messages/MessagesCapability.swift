@@ -33,6 +33,7 @@ public struct MessagesCapability: Capability {
 
     public var routes: [Route] { api.routes(accessKey: accessKey) }
     public var systemRoutes: [SystemRoute] { webhook.routes }
+    public var consolePages: [any ConsolePage] { [MessagesConsolePage(messages: service)] }
     public var outboxHandlers: [any OutboxHandler] { [MessagesSendHandler(service: service)] }
 
     public var retentionRules: [RetentionRule] {

@@ -56,6 +56,8 @@ enum OperationLogStore {
         var end: Timestamp?
         var subjectIndex: Data?
         var after: String?
+        /// Newest first (the console's recent entries); paging with `after` reads oldest first.
+        var newestFirst = false
     }
 
     static func entries(_ filter: Filter, limit: Int, resource: ResourceHandle, in db: any SQLDatabase) async throws -> [OperationLogView] {
@@ -72,7 +74,7 @@ enum OperationLogStore {
                 .where("subject_index", .equal, index)
             query.where(SQLIdentifier("id"), .in, SQLGroupExpression(linked.query))
         }
-        return try await query.orderBy("id").limit(limit).all().map { row in
+        return try await query.orderBy("id", filter.newestFirst ? .descending : .ascending).limit(limit).all().map { row in
             OperationLogView(
                 id: try row.decode(column: "id", as: String.self),
                 time: Timestamp(milliseconds: try row.decode(column: "created_at", as: Int64.self)).date,

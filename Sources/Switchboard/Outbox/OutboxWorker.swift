@@ -26,13 +26,17 @@ public struct OutboxWorker: Service {
     private let storeList = StoreList()
 
     var clock: any WallClock { runtime.clock }
+    /// Told of every recorded attempt, so console pages showing deliveries refresh.
+    let activity: ConsoleActivity?
 
     /// - Parameter lease: how long a claimed row stays this node's; it must exceed the longest single delivery
     ///   (a webhook's timeout), since it is renewed before each batch.
     public init(
         runtime: Runtime, handlers: [any OutboxHandler], owner: String, signal: WorkSignal,
-        pollInterval: Duration = .milliseconds(500), lease: Duration = .seconds(90), concurrency: Int = 16, claimLimit: Int = 64
+        pollInterval: Duration = .milliseconds(500), lease: Duration = .seconds(90), concurrency: Int = 16, claimLimit: Int = 64,
+        activity: ConsoleActivity? = nil
     ) {
+        self.activity = activity
         self.runtime = runtime
         self.handlers = Dictionary(uniqueKeysWithValues: handlers.map { ($0.kind, $0) })
         self.owner = owner
@@ -276,6 +280,7 @@ public struct OutboxWorker: Service {
                         resource: resource, owner: owner, in: db)
                 }
             }
+            activity?.touch(resource.id)
         } catch {
             logger.error("recording outbox attempts failed", metadata: ["error": "\(DatabaseErrorDescription.describe(error))"])
         }

@@ -27,6 +27,7 @@ public struct PolicyCapability: Capability {
 
     public var routes: [Route] { api.routes(accessKey: accessKey) }
     public var systemRoutes: [SystemRoute] { api.systemRoutes }
+    public var consolePages: [any ConsolePage] { [PolicyConsolePage(policy: service)] }
 
     public var retentionRules: [RetentionRule] {
         [

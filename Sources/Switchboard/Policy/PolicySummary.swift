@@ -24,6 +24,16 @@ public struct PolicySummary: Sendable, Encodable {
     public let consentCoverage: Double
     /// Consents awaiting the recipient's confirmation now.
     public let doubleOptInsPending: Int
+    /// The same decisions per UTC day, oldest first, every day of the period present (the console's chart).
+    public let daily: [Day]
+
+    public struct Day: Sendable, Encodable, Equatable {
+        /// `2026-12-02`.
+        public let date: String
+        public let accepted: Int
+        public let refused: Int
+        public let wouldRefuse: Int
+    }
 }
 
 /// One recorded decision, as listed (the console's decision log): never the content, the recipient masked.
@@ -68,6 +78,33 @@ extension PolicyService {
                     refused[code, default: 0] += n
                 }
             }
+            let dayLength: Int64 = 86_400_000
+            let perDay = try await db.select()
+                .column(SQLBinaryExpression(SQLColumn("decided_at"), .divide, SQLLiteral.numeric("\(dayLength)")), as: "day")
+                .column(SQLFunction("count", args: SQLLiteral.all), as: "n").column("code").column("mode")
+                .from("messaging_decisions").where("resource_id", .equal, id).where("decided_at", .greaterThanOrEqual, since.milliseconds)
+                .groupBy(SQLBinaryExpression(SQLColumn("decided_at"), .divide, SQLLiteral.numeric("\(dayLength)"))).groupBy("code").groupBy("mode")
+                .all()
+            var buckets: [Int64: (accepted: Int, refused: Int, wouldRefuse: Int)] = [:]
+            for row in perDay {
+                let day = try row.decode(column: "day", as: Int64.self)
+                let n = try row.decode(column: "n", as: Int.self)
+                var bucket = buckets[day] ?? (0, 0, 0)
+                if try row.decode(column: "code", as: String?.self) == nil {
+                    bucket.accepted += n
+                } else if try row.decode(column: "mode", as: String.self) == PolicyMode.audit.rawValue {
+                    bucket.wouldRefuse += n
+                } else {
+                    bucket.refused += n
+                }
+                buckets[day] = bucket
+            }
+            let daily = (since.milliseconds / dayLength...now.milliseconds / dayLength).map { day in
+                let bucket = buckets[day] ?? (0, 0, 0)
+                return PolicySummary.Day(
+                    date: String(APIDate.format(Timestamp(milliseconds: day * dayLength).date).prefix(10)), accepted: bucket.accepted,
+                    refused: bucket.refused, wouldRefuse: bucket.wouldRefuse)
+            }
             let recipients = Set(
                 try await db.select().distinct().column("recipient_index").from("messaging_decisions").where("resource_id", .equal, id)
                     .where("decided_at", .greaterThanOrEqual, since.milliseconds).all(decodingColumn: "recipient_index", as: Data.self))
@@ -91,7 +128,8 @@ extension PolicyService {
                 from: since.date, to: now.date, mode: settings.mode, decisions: total, accepted: accepted, refused: refused,
                 wouldRefuse: wouldRefuse, recipients: recipients.count, optOuts: optOutRows.count,
                 optOutRate: recipients.isEmpty ? 0 : Double(optedOut.count) / Double(recipients.count),
-                consentCoverage: recipients.isEmpty ? 0 : Double(consented.count) / Double(recipients.count), doubleOptInsPending: pending)
+                consentCoverage: recipients.isEmpty ? 0 : Double(consented.count) / Double(recipients.count), doubleOptInsPending: pending,
+                daily: daily)
         }
     }
 

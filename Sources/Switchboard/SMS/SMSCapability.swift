@@ -41,6 +41,8 @@ public struct SMSCapability: Capability {
         accessKey = platform.accessKey
     }
 
+    public var consolePages: [any ConsolePage] { [SMSConsolePage(sms: service)] }
+
     /// The SMPP binds, kept up while the server runs.
     public var services: [any Service] { smpp }
 

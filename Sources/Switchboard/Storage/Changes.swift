@@ -12,10 +12,13 @@ public protocol CommitObserver: Sendable {
 public struct Changes: Sendable {
     let clock: any WallClock
     let observers: [any CommitObserver]
+    /// Touched after every commit, with or without work: open console pages refresh.
+    let activity: ConsoleActivity?
 
-    public init(clock: any WallClock, observers: [any CommitObserver]) {
+    public init(clock: any WallClock, observers: [any CommitObserver], activity: ConsoleActivity? = nil) {
         self.clock = clock
         self.observers = observers
+        self.activity = activity
     }
 
     /// Runs `body` in one transaction of `resource`'s store and tells the observers what it left once committed.
@@ -25,6 +28,7 @@ public struct Changes: Sendable {
         let result = try await resource.store.transaction { db in
             try await body(Transaction(db: db, resource: resource, now: clock.now, effects: effects))
         }
+        activity?.touch(resource.id)
         let work = effects.work
         if !work.isEmpty {
             for observer in observers { await observer.committed(work, resource: resource) }

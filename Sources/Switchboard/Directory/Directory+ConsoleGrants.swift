@@ -1,0 +1,16 @@
+import SQLKit
+
+extension Directory {
+    /// Marks a console sign-in grant used; `false` if it already was. Expired marks are forgotten on the way, since a
+    /// grant past its expiry is refused by its signature's time anyway.
+    func redeemConsoleGrant(id: String, expiresAt: Timestamp, now: Timestamp) async throws -> Bool {
+        try await write { db in
+            try await db.delete(from: "console_redeemed_grants").where("expires_at", .lessThan, now.milliseconds).run()
+            let used = try await db.select().column("id").from("console_redeemed_grants").where("id", .equal, id).first() != nil
+            if used { return false }
+            try await db.insert(into: "console_redeemed_grants").columns("id", "expires_at")
+                .values(SQLBind(id), SQLBind(expiresAt.milliseconds)).run()
+            return true
+        }
+    }
+}
