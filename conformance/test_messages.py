@@ -1,8 +1,9 @@
 """Advanced Messages (WhatsApp) through the official SDK (azure-communication-messages 1.1.0) against a live server, as
 a user goes about it: register a channel (the sandbox, or the WhatsApp Cloud API against a faithful local peer of
 Meta's Graph API), send every content kind and a template, watch what the sandbox captured, answer from a handset,
-take Meta's webhook with a valid and with a forged signature, download media, list templates, and be refused a
-free-form message outside WhatsApp's 24-hour window and any message from a resource outside the five geographies.
+take Meta's webhook with a valid and with a forged signature, download media, list templates (a Cloud API
+channel's synced from Meta, through Meta's paging), and be refused a free-form message outside WhatsApp's 24-hour
+window and any message from a resource outside the five geographies.
 """
 
 import base64
@@ -25,6 +26,7 @@ from azure.communication.messages.models import (
     WhatsAppMessageTemplateBindings,
     WhatsAppMessageTemplateBindingsButton,
     WhatsAppMessageTemplateBindingsComponent,
+    WhatsAppMessageTemplateItem,
 )
 from azure.communication.messages.models._models import MediaNotificationContent  # deprecated (image_v0): not exported
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
@@ -317,3 +319,89 @@ def test_bad_requests_are_400s(server):
         client.send({"kind": "sticker", "channelRegistrationId": channel, "to": [HANDSET]})
     assert bad_kind.value.status_code == 400 and bad_kind.value.error.target == "kind"
     assert captured(cs) == []
+
+
+def register_cloud(cs, peer, business_account=True, token=None):
+    channel = str(uuid.uuid4())
+    body = {"kind": "cloudApi", "phoneNumberId": peer.phone_number_id, "accessToken": token or peer.token,
+            "appSecret": peer.app_secret, "verifyToken": "my-verify-token"}
+    if business_account:
+        body["businessAccountId"] = peer.business_account_id
+    response = own(cs, "PUT", f"/messages/channels/{channel}", body)
+    assert response.status_code == 201, response.text
+    return channel, response.json()
+
+
+def test_a_cloud_api_channel_lists_metas_templates_and_sends_are_checked_against_them(start_server, peer):
+    server = start_server(extra_args=["--whatsapp-graph-url", peer.url])
+    cs = server.connection_string
+    channel, registered = register_cloud(cs, peer)
+    assert registered["businessAccountId"] == peer.business_account_id
+    peer.add_template("order_update", "en_US", "APPROVED")
+    peer.add_template("order_update", "es", "APPROVED")
+    peer.add_template("promo", "en_US", "PENDING")
+    peer.add_template("spring_sale", "en_US", "PAUSED", category="MARKETING")
+    peer.add_template("winback", "en_US", "DISABLED", category="MARKETING")
+
+    # Meta's five templates (three Graph pages of two), through ACS's pages of two.
+    templates = MessageTemplateClient.from_connection_string(cs)
+    items = list(templates.list_templates(channel, maxpagesize=2))
+    assert [(t.name, t.language, t.status) for t in items] == [
+        ("order_update", "en_US", "approved"), ("order_update", "es", "approved"), ("promo", "en_US", "pending"),
+        ("spring_sale", "en_US", "paused"), ("winback", "en_US", "rejected")]
+    assert all(isinstance(t, WhatsAppMessageTemplateItem) and t.kind == "whatsApp" for t in items)
+    content = items[0].content
+    assert content["name"] == "order_update" and content["status"] == "APPROVED" and content["category"] == "UTILITY"
+    assert content["components"][0] == {"type": "BODY", "text": "Your order {{1}} has shipped.",
+                                        "example": {"body_text": [["A-1234"]]}}
+    requests_made = peer.template_requests
+    assert [path for path, _ in requests_made] == [f"/v21.0/{peer.business_account_id}/message_templates"] * 3
+    assert ["after" in query for _, query in requests_made] == [False, True, True]
+
+    # A template send is checked against them: the approved one goes to Meta, the others are refused here.
+    client = NotificationMessagesClient.from_connection_string(cs)
+    (receipt,) = client.send(TemplateNotificationContent(
+        channel_registration_id=channel, to=[HANDSET], template=MessageTemplate(name="order_update", language="es"))).receipts
+    sent = peer.wait_for(lambda: [m for m in peer.messages() if m["type"] == "template"])
+    assert sent[0]["template"] == {"name": "order_update", "language": {"code": "es"}} and receipt.to == HANDSET
+    with pytest.raises(HttpResponseError) as pending:
+        client.send(TemplateNotificationContent(
+            channel_registration_id=channel, to=[HANDSET], template=MessageTemplate(name="promo", language="en_US")))
+    assert pending.value.status_code == 400 and pending.value.error.code == "TemplateNotApproved"
+    with pytest.raises(HttpResponseError) as unknown:
+        client.send(TemplateNotificationContent(
+            channel_registration_id=channel, to=[HANDSET], template=MessageTemplate(name="order_update", language="fr")))
+    assert unknown.value.status_code == 400 and unknown.value.error.code == "TemplateNotFound"
+    assert len([m for m in peer.messages() if m["type"] == "template"]) == 1
+
+    # Its templates are Meta's: none is registered here.
+    put = own(cs, "PUT", f"/messages/channels/{channel}/templates/mine?language=en_US", {"status": "approved"})
+    assert put.status_code == 400 and put.json()["error"]["code"] == "TemplatesManagedByMeta"
+
+
+def test_listing_metas_templates_fails_with_acs_shaped_errors(start_server, peer):
+    server = start_server(extra_args=["--whatsapp-graph-url", peer.url])
+    cs = server.connection_string
+    peer.add_template("order_update", "en_US", "APPROVED")
+    templates = MessageTemplateClient.from_connection_string(cs, retry_total=0)
+
+    without_account, _ = register_cloud(cs, peer, business_account=False)
+    with pytest.raises(HttpResponseError) as missing:
+        list(templates.list_templates(without_account))
+    assert missing.value.status_code == 400 and missing.value.error.code == "BusinessAccountIdMissing"
+    assert missing.value.error.target == "businessAccountId"
+
+    revoked, _ = register_cloud(cs, peer, token="EAAG-revoked-token")
+    with pytest.raises(HttpResponseError) as rejected:
+        list(templates.list_templates(revoked))
+    assert rejected.value.status_code == 424 and rejected.value.error.code == "WhatsAppAccessTokenRejected"
+    assert "EAAG-revoked-token" not in rejected.value.response.text()
+
+    channel, _ = register_cloud(cs, peer)
+    peer.template_failure = 500
+    with pytest.raises(HttpResponseError) as down:
+        list(templates.list_templates(channel))
+    assert down.value.status_code == 502 and down.value.error.code == "WhatsAppUnavailable"
+    peer.template_failure = None
+    assert [t.name for t in templates.list_templates(channel)] == ["order_update"]
+    assert "EAAG-revoked-token" not in server.read_log() and peer.token not in server.read_log()
