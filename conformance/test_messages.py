@@ -1,12 +1,15 @@
 """Advanced Messages (WhatsApp) through the official SDK (azure-communication-messages 1.1.0) against a live server, as
 a user goes about it: register a channel (the sandbox, or the WhatsApp Cloud API against a faithful local peer of
 Meta's Graph API), send every content kind and a template, watch what the sandbox captured, answer from a handset,
-take Meta's webhook with a valid and with a forged signature, download media, list templates (a Cloud API
+take Meta's webhook with a valid and with a forged signature (every kind of message Meta brings: text, media, stickers,
+button and interactive replies, reactions, locations, contacts), download media, list templates (a Cloud API
 channel's synced from Meta, through Meta's paging), and be refused a free-form message outside WhatsApp's 24-hour
 window and any message from a resource outside the five geographies.
 """
 
 import base64
+import hashlib
+import json
 import time
 import uuid
 
@@ -405,3 +408,72 @@ def test_listing_metas_templates_fails_with_acs_shaped_errors(start_server, peer
     peer.template_failure = None
     assert [t.name for t in templates.list_templates(channel)] == ["order_update"]
     assert "EAAG-revoked-token" not in server.read_log() and peer.token not in server.read_log()
+
+
+def test_every_kind_of_inbound_message_becomes_an_event_with_the_schemas_fields(start_server, peer, receiver):
+    server = start_server(extra_args=["--whatsapp-graph-url", peer.url])
+    cs = server.connection_string
+    channel, registered = register_cloud(cs, peer)
+    webhook = server.url + registered["webhookPath"]
+    subscribe(cs, receiver.url, ["Microsoft.Communication.AdvancedMessageReceived"])
+    client = NotificationMessagesClient.from_connection_string(cs)
+    with pytest.raises(HttpResponseError) as closed:
+        client.send(TextNotificationContent(channel_registration_id=channel, to=[HANDSET], content="Hello"))
+    assert closed.value.error.code == "OutsideConversationWindow"
+
+    digits = HANDSET.lstrip("+")
+    sticker = b"RIFF\x1a\x00\x00\x00WEBPVP8 " + bytes(range(18))
+    sticker_id = peer.add_media("image/webp", sticker)
+    location = {"latitude": 47.6062, "longitude": -122.3321, "name": "Lucky Shrub", "address": "1 Pike St, Seattle, WA"}
+    contacts = [{"name": {"formatted_name": "Barbara Johnson", "first_name": "Barbara"},
+                 "phones": [{"phone": "+1 (940) 555-1234", "type": "HOME", "wa_id": "19405551234"}]}]
+    messages = [
+        # A reaction as the handset's first message: it opens the 24-hour window as any message does.
+        ("reaction", {"message_id": "wamid.SENT1", "emoji": "\u2764\ufe0f"}, None),
+        ("interactive", {"type": "button_reply", "button_reply": {"id": "cancel-button", "title": "Cancel"}}, "wamid.SENT1"),
+        ("interactive", {"type": "list_reply", "list_reply": {
+            "id": "priority_express", "title": "Priority Mail Express", "description": "Next Day to 2 Days"}}, "wamid.SENT2"),
+        ("button", {"text": "Track my order", "payload": "track-42"}, "wamid.SENT3"),
+        ("location", location, None),
+        ("contacts", contacts, None),
+        ("sticker", {"mime_type": "image/webp", "sha256": hashlib.sha256(sticker).hexdigest(), "id": sticker_id,
+                     "animated": False}, None),
+    ]
+    forged = GraphPeer.message(digits, "reaction", {"message_id": "wamid.SENT1", "emoji": "\U0001F44E"})
+    assert peer.notify(webhook, forged, forged=True).status_code == 401
+    for kind, content, context in messages:
+        assert peer.notify(webhook, GraphPeer.message(digits, kind, content, context)).status_code == 200
+    (receipt,) = client.send(TextNotificationContent(channel_registration_id=channel, to=[HANDSET], content="Thanks!")).receipts
+    assert receipt.to == HANDSET
+
+    raw = receiver.wait_for(lambda: len(receiver.events()) >= len(messages) and receiver.events())
+    events = [EventGridEvent.from_dict(e) for e in raw]
+    assert all(e.event_type == "Microsoft.Communication.AdvancedMessageReceived"
+               and e.subject == f"advancedMessage/sender/{HANDSET}/recipient/{channel}" for e in events)
+    data = [e.data for e in events]
+    assert sorted(d["messageType"] for d in data) == sorted(kind for kind, _, _ in messages)
+
+    def one(predicate):
+        (found,) = [d for d in data if predicate(d)]
+        return found
+
+    reaction = one(lambda d: d["messageType"] == "reaction")
+    assert reaction["reaction"] == {"messageId": "wamid.SENT1", "emoji": "\u2764\ufe0f"} and "content" not in reaction
+    button_reply = one(lambda d: d.get("interactive", {}).get("type") == "buttonReply")
+    assert button_reply["interactive"] == {"type": "buttonReply", "buttonReply": {"id": "cancel-button", "title": "Cancel"}}
+    assert button_reply["context"] == {"from": "15550783881", "id": "wamid.SENT1"}
+    list_reply = one(lambda d: d.get("interactive", {}).get("type") == "listReply")
+    assert list_reply["interactive"]["listReply"] == {
+        "id": "priority_express", "title": "Priority Mail Express", "description": "Next Day to 2 Days"}
+    button = one(lambda d: d["messageType"] == "button")
+    assert button["button"] == {"text": "Track my order", "payload": "track-42"} and button["content"] == "Track my order"
+    # ACS's event has no field for a location or shared contacts: Meta's object is the content, as JSON.
+    assert json.loads(one(lambda d: d["messageType"] == "location")["content"]) == location
+    assert json.loads(one(lambda d: d["messageType"] == "contacts")["content"]) == contacts
+    sticker_event = one(lambda d: d["messageType"] == "sticker")
+    assert sticker_event["media"]["mimeType"] == "image/webp" and sticker_event["media"]["animated"] is False
+    assert b"".join(client.download_media(sticker_event["media"]["id"])) == sticker
+    for d in data:
+        assert d["from"] == HANDSET and d["to"] == channel and d["channelType"] == "whatsapp"
+        assert set(d) <= {"from", "to", "receivedTimestamp", "error", "content", "messageId", "channelType", "messageType",
+                          "media", "reaction", "context", "button", "interactive"}

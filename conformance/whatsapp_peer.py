@@ -232,6 +232,16 @@ class GraphPeer:
             "type": "image", "image": {"caption": caption, "mime_type": "image/jpeg", "sha256": "x", "id": media_id}}]}
 
     @staticmethod
+    def message(from_number, kind, content, context_id=None):
+        """One message of `kind` (`interactive`, `button`, `location`, `contacts`, `reaction`, `sticker`, …) with its
+        object, as Meta's webhook carries it; `context_id` is the wamid of the message it answers."""
+        message = {"from": from_number, "id": "wamid." + uuid.uuid4().hex.upper(), "timestamp": str(int(time.time())),
+                   "type": kind, kind: content}
+        if context_id:
+            message["context"] = {"from": "15550783881", "id": context_id}
+        return {"contacts": [{"profile": {"name": "Kerry Fisher"}, "wa_id": from_number}], "messages": [message]}
+
+    @staticmethod
     def status(wamid, recipient, state):
         return {"statuses": [{
             "id": wamid, "status": state, "timestamp": str(int(time.time())), "recipient_id": recipient,

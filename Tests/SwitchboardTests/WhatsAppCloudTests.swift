@@ -9,7 +9,7 @@ import Testing
 
 /// A WhatsApp Cloud API channel against a local Graph API peer, on both engines: its templates synced from Meta into
 /// `list_templates` (paged by Meta's cursors, then by ACS's), template sends checked against them, Meta's failures as
-/// ACS-shaped errors.
+/// ACS-shaped errors; and every kind of message Meta's webhook brings as an `AdvancedMessageReceived` event.
 @Suite struct WhatsAppCloudTests {
     static let channel = WhatsAppTests.channel
     static let handset = WhatsAppTests.handset
@@ -204,6 +204,103 @@ import Testing
             #expect(try await listAll(f, pageSize: 100).items.count == 5)
             for response in [rejected, down, slow] {
                 #expect(!response.text.contains(GraphTemplatePeer.token) && (response.json["error"] as? [String: Any])?["message"] is String)
+            }
+        }
+    }
+
+    // MARK: Inbound kinds
+
+    /// Posts one message object as Meta's signed webhook call.
+    func deliver(_ message: String, to f: WhatsAppTests.Fixture) async throws -> TestResponse {
+        let body = #"""
+            {"object":"whatsapp_business_account","entry":[{"id":"\#(GraphTemplatePeer.account)","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"\#(Self.phoneNumberID)"},"contacts":[{"profile":{"name":"Kerry"},"wa_id":"14255550101"}],"messages":[\#(message)]}}]}]}
+            """#
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        headers[HTTPField.Name("X-Hub-Signature-256")!] = WhatsAppWebhook.signature(body: Data(body.utf8), secret: Self.appSecret)
+        let path = "/-/whatsapp/\(f.devHandle.storageID).\(Self.channel)/webhook"
+        return try await f.client.execute(uri: path, method: .post, headers: headers, body: ByteBuffer(string: body))
+    }
+
+    static func message(_ type: String, _ content: String, context: Bool = false) -> String {
+        let reply = context ? #""context":{"from":"15550783881","id":"wamid.SENT1"},"# : ""
+        return #"{\#(reply)"from":"14255550101","id":"wamid.\#(UUID().uuidString)","timestamp":"1700000000","type":"\#(type)",\#(content)}"#
+    }
+
+    @Test(arguments: TestEngine.available)
+    func everyKindOfInboundMessageBecomesAnEventWithTheSchemasFields(engine: TestEngine) async throws {
+        try await withCloud(engine: engine) { f, _ in
+            // A reaction is the handset's first message: it opens the 24-hour window as any message does.
+            #expect(try await f.dev.notify(#""kind":"text","content":"Hello""#).errorCode == "OutsideConversationWindow")
+            let messages = [
+                Self.message("reaction", #""reaction":{"message_id":"wamid.SENT1","emoji":"\u2764\uFE0F"}"#),
+                Self.message(
+                    "interactive", #""interactive":{"type":"button_reply","button_reply":{"id":"cancel-button","title":"Cancel"}}"#, context: true),
+                Self.message(
+                    "interactive",
+                    #""interactive":{"type":"list_reply","list_reply":{"id":"priority_express","title":"Priority Mail Express","description":"Next Day to 2 Days"}}"#,
+                    context: true),
+                Self.message("interactive", #""interactive":{"type":"nfm_reply","nfm_reply":{"name":"flow","response_json":"{}"}}"#),
+                Self.message("button", #""button":{"text":"Track my order","payload":"track-42"}"#, context: true),
+                Self.message(
+                    "location",
+                    #""location":{"latitude":47.6062,"longitude":-122.3321,"name":"Lucky Shrub","address":"1 Pike St, Seattle, WA"}"#),
+                Self.message(
+                    "contacts",
+                    #""contacts":[{"name":{"formatted_name":"Barbara Johnson","first_name":"Barbara"},"phones":[{"phone":"+1 (940) 555-1234","type":"HOME","wa_id":"19405551234"}]}]"#
+                ),
+                Self.message("sticker", #""sticker":{"mime_type":"image/webp","sha256":"x","id":"1013859600285441","animated":true}"#),
+                Self.message("reaction", #""reaction":{"message_id":"wamid.SENT1"}"#),
+            ]
+            for message in messages {
+                let response = try await deliver(message, to: f)
+                #expect(response.status == .ok, "\(response.text)")
+            }
+            #expect(try await f.dev.notify(#""kind":"text","content":"Thanks!""#).status == .accepted)
+
+            let events = try await f.events(.received)
+            #expect(
+                events.map { $0.messageType ?? "" } == [
+                    "reaction", "interactive", "interactive", "interactive", "button", "location", "contacts", "sticker", "reaction",
+                ])
+            #expect(events.allSatisfy { $0.from == Self.handset && $0.to == Self.channel })
+            let (reaction, buttonReply, listReply, flow, button, location, contacts, sticker, removed) = (
+                events[0], events[1], events[2], events[3], events[4], events[5], events[6], events[7], events[8]
+            )
+            #expect(reaction.reaction?.messageId == "wamid.SENT1" && reaction.reaction?.emoji == "\u{2764}\u{FE0F}" && reaction.content == nil)
+            #expect(removed.reaction?.messageId == "wamid.SENT1" && removed.reaction?.emoji == nil)
+            #expect(buttonReply.interactive?.type == "buttonReply" && buttonReply.interactive?.buttonReply?.id == "cancel-button")
+            #expect(buttonReply.interactive?.buttonReply?.title == "Cancel" && buttonReply.context?.id == "wamid.SENT1")
+            #expect(listReply.interactive?.type == "listReply" && listReply.interactive?.listReply?.id == "priority_express")
+            #expect(listReply.interactive?.listReply?.description == "Next Day to 2 Days")
+            #expect(flow.interactive?.type == "unknown" && flow.interactive?.buttonReply == nil)
+            #expect(button.button?.payload == "track-42" && button.button?.text == "Track my order" && button.content == "Track my order")
+            // ACS's event has no location or contacts field: Meta's object is the content, as JSON.
+            let place = try JSONBody.decoder.decode(JSONValue.self, from: Data((location.content ?? "").utf8))
+            #expect(
+                place
+                    == .object([
+                        "latitude": .number(47.6062), "longitude": .number(-122.3321), "name": .string("Lucky Shrub"),
+                        "address": .string("1 Pike St, Seattle, WA"),
+                    ]))
+            #expect(contacts.content?.contains(#""formatted_name":"Barbara Johnson""#) == true)
+            #expect(sticker.media?.mimeType == "image/webp" && sticker.media?.animated == true && sticker.media?.id != nil)
+            #expect(try await f.count("whatsapp_media") == 1)
+
+            // Rendered for Event Grid, each is exactly the schema's AcsMessageReceivedEventData: nothing is lost when
+            // it is read as the generated type and written again.
+            let logged = try await f.devHandle.store.read { db in
+                try await EventLog.events(since: Timestamp(milliseconds: 0), resource: f.devHandle, limit: 1000, in: db)
+            }.filter { $0.type == MessagesEventType.received.rawValue }
+            #expect(logged.count == messages.count)
+            for event in logged {
+                let decoded = try #require(Capabilities.eventCatalog.decode(event))
+                let variant = try #require(decoded.eventGridVariants.first)
+                let rendered = try #require(try decoded.eventGridData(for: variant).map { try JSONBody.encoder.encode(AnyEncodable($0)) })
+                let schema = try JSONBody.decoder.decode(AcsMessageReceivedEventData.self, from: rendered)
+                #expect(
+                    try JSONBody.decoder.decode(JSONValue.self, from: try JSONBody.encoder.encode(schema))
+                        == (try JSONBody.decoder.decode(JSONValue.self, from: rendered)), "\(String(decoding: rendered, as: UTF8.self))")
             }
         }
     }

@@ -279,6 +279,8 @@ public struct MessagesService: Sendable {
         var media: Media?
         var context: AdvancedMessageEventData.Context?
         var button: AdvancedMessageEventData.Button?
+        var reaction: AdvancedMessageEventData.Reaction?
+        var interactive: AdvancedMessageEventData.Interactive?
         var carrierMessageID: String?
 
         struct Media: Sendable {
@@ -288,6 +290,8 @@ public struct MessagesService: Sendable {
             /// The bytes (sandbox) or the Graph API's media id (Cloud API).
             let content: Data?
             let graphMediaID: String?
+            /// Stickers only.
+            var animated: Bool? = nil
         }
     }
 
@@ -323,10 +327,12 @@ public struct MessagesService: Sendable {
             data.content = inbound.text
             data.messageType = inbound.messageType
             if let media = inbound.media, let mediaID {
-                data.media = .init(mimeType: media.mimeType, id: mediaID, fileName: media.fileName, caption: media.caption)
+                data.media = .init(mimeType: media.mimeType, id: mediaID, fileName: media.fileName, caption: media.caption, animated: media.animated)
             }
             data.context = inbound.context
             data.button = inbound.button
+            data.reaction = inbound.reaction
+            data.interactive = inbound.interactive
             _ = try await events.append(
                 [
                     NewEvent(
