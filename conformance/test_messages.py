@@ -1,11 +1,15 @@
 """Advanced Messages (WhatsApp) through the official SDK (azure-communication-messages 1.1.0) against a live server, as
 a user goes about it: register a channel (the sandbox, or the WhatsApp Cloud API against a faithful local peer of
 Meta's Graph API), send every content kind and a template, watch what the sandbox captured, answer from a handset,
-take Meta's webhook with a valid and with a forged signature, download media, list templates, and be refused a
-free-form message outside WhatsApp's 24-hour window and any message from a resource outside the five geographies.
+take Meta's webhook with a valid and with a forged signature (every kind of message Meta brings: text, media, stickers,
+button and interactive replies, reactions, locations, contacts), download media, list templates (a Cloud API
+channel's synced from Meta, through Meta's paging), and be refused a free-form message outside WhatsApp's 24-hour
+window and any message from a resource outside the five geographies.
 """
 
 import base64
+import hashlib
+import json
 import time
 import uuid
 
@@ -25,6 +29,7 @@ from azure.communication.messages.models import (
     WhatsAppMessageTemplateBindings,
     WhatsAppMessageTemplateBindingsButton,
     WhatsAppMessageTemplateBindingsComponent,
+    WhatsAppMessageTemplateItem,
 )
 from azure.communication.messages.models._models import MediaNotificationContent  # deprecated (image_v0): not exported
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
@@ -317,3 +322,158 @@ def test_bad_requests_are_400s(server):
         client.send({"kind": "sticker", "channelRegistrationId": channel, "to": [HANDSET]})
     assert bad_kind.value.status_code == 400 and bad_kind.value.error.target == "kind"
     assert captured(cs) == []
+
+
+def register_cloud(cs, peer, business_account=True, token=None):
+    channel = str(uuid.uuid4())
+    body = {"kind": "cloudApi", "phoneNumberId": peer.phone_number_id, "accessToken": token or peer.token,
+            "appSecret": peer.app_secret, "verifyToken": "my-verify-token"}
+    if business_account:
+        body["businessAccountId"] = peer.business_account_id
+    response = own(cs, "PUT", f"/messages/channels/{channel}", body)
+    assert response.status_code == 201, response.text
+    return channel, response.json()
+
+
+def test_a_cloud_api_channel_lists_metas_templates_and_sends_are_checked_against_them(start_server, peer):
+    server = start_server(extra_args=["--whatsapp-graph-url", peer.url])
+    cs = server.connection_string
+    channel, registered = register_cloud(cs, peer)
+    assert registered["businessAccountId"] == peer.business_account_id
+    peer.add_template("order_update", "en_US", "APPROVED")
+    peer.add_template("order_update", "es", "APPROVED")
+    peer.add_template("promo", "en_US", "PENDING")
+    peer.add_template("spring_sale", "en_US", "PAUSED", category="MARKETING")
+    peer.add_template("winback", "en_US", "DISABLED", category="MARKETING")
+
+    # Meta's five templates (three Graph pages of two), through ACS's pages of two.
+    templates = MessageTemplateClient.from_connection_string(cs)
+    items = list(templates.list_templates(channel, maxpagesize=2))
+    assert [(t.name, t.language, t.status) for t in items] == [
+        ("order_update", "en_US", "approved"), ("order_update", "es", "approved"), ("promo", "en_US", "pending"),
+        ("spring_sale", "en_US", "paused"), ("winback", "en_US", "rejected")]
+    assert all(isinstance(t, WhatsAppMessageTemplateItem) and t.kind == "whatsApp" for t in items)
+    content = items[0].content
+    assert content["name"] == "order_update" and content["status"] == "APPROVED" and content["category"] == "UTILITY"
+    assert content["components"][0] == {"type": "BODY", "text": "Your order {{1}} has shipped.",
+                                        "example": {"body_text": [["A-1234"]]}}
+    requests_made = peer.template_requests
+    assert [path for path, _ in requests_made] == [f"/v21.0/{peer.business_account_id}/message_templates"] * 3
+    assert ["after" in query for _, query in requests_made] == [False, True, True]
+
+    # A template send is checked against them: the approved one goes to Meta, the others are refused here.
+    client = NotificationMessagesClient.from_connection_string(cs)
+    (receipt,) = client.send(TemplateNotificationContent(
+        channel_registration_id=channel, to=[HANDSET], template=MessageTemplate(name="order_update", language="es"))).receipts
+    sent = peer.wait_for(lambda: [m for m in peer.messages() if m["type"] == "template"])
+    assert sent[0]["template"] == {"name": "order_update", "language": {"code": "es"}} and receipt.to == HANDSET
+    with pytest.raises(HttpResponseError) as pending:
+        client.send(TemplateNotificationContent(
+            channel_registration_id=channel, to=[HANDSET], template=MessageTemplate(name="promo", language="en_US")))
+    assert pending.value.status_code == 400 and pending.value.error.code == "TemplateNotApproved"
+    with pytest.raises(HttpResponseError) as unknown:
+        client.send(TemplateNotificationContent(
+            channel_registration_id=channel, to=[HANDSET], template=MessageTemplate(name="order_update", language="fr")))
+    assert unknown.value.status_code == 400 and unknown.value.error.code == "TemplateNotFound"
+    assert len([m for m in peer.messages() if m["type"] == "template"]) == 1
+
+    # Its templates are Meta's: none is registered here.
+    put = own(cs, "PUT", f"/messages/channels/{channel}/templates/mine?language=en_US", {"status": "approved"})
+    assert put.status_code == 400 and put.json()["error"]["code"] == "TemplatesManagedByMeta"
+
+
+def test_listing_metas_templates_fails_with_acs_shaped_errors(start_server, peer):
+    server = start_server(extra_args=["--whatsapp-graph-url", peer.url])
+    cs = server.connection_string
+    peer.add_template("order_update", "en_US", "APPROVED")
+    templates = MessageTemplateClient.from_connection_string(cs, retry_total=0)
+
+    without_account, _ = register_cloud(cs, peer, business_account=False)
+    with pytest.raises(HttpResponseError) as missing:
+        list(templates.list_templates(without_account))
+    assert missing.value.status_code == 400 and missing.value.error.code == "BusinessAccountIdMissing"
+    assert missing.value.error.target == "businessAccountId"
+
+    revoked, _ = register_cloud(cs, peer, token="EAAG-revoked-token")
+    with pytest.raises(HttpResponseError) as rejected:
+        list(templates.list_templates(revoked))
+    assert rejected.value.status_code == 424 and rejected.value.error.code == "WhatsAppAccessTokenRejected"
+    assert "EAAG-revoked-token" not in rejected.value.response.text()
+
+    channel, _ = register_cloud(cs, peer)
+    peer.template_failure = 500
+    with pytest.raises(HttpResponseError) as down:
+        list(templates.list_templates(channel))
+    assert down.value.status_code == 502 and down.value.error.code == "WhatsAppUnavailable"
+    peer.template_failure = None
+    assert [t.name for t in templates.list_templates(channel)] == ["order_update"]
+    assert "EAAG-revoked-token" not in server.read_log() and peer.token not in server.read_log()
+
+
+def test_every_kind_of_inbound_message_becomes_an_event_with_the_schemas_fields(start_server, peer, receiver):
+    server = start_server(extra_args=["--whatsapp-graph-url", peer.url])
+    cs = server.connection_string
+    channel, registered = register_cloud(cs, peer)
+    webhook = server.url + registered["webhookPath"]
+    subscribe(cs, receiver.url, ["Microsoft.Communication.AdvancedMessageReceived"])
+    client = NotificationMessagesClient.from_connection_string(cs)
+    with pytest.raises(HttpResponseError) as closed:
+        client.send(TextNotificationContent(channel_registration_id=channel, to=[HANDSET], content="Hello"))
+    assert closed.value.error.code == "OutsideConversationWindow"
+
+    digits = HANDSET.lstrip("+")
+    sticker = b"RIFF\x1a\x00\x00\x00WEBPVP8 " + bytes(range(18))
+    sticker_id = peer.add_media("image/webp", sticker)
+    location = {"latitude": 47.6062, "longitude": -122.3321, "name": "Lucky Shrub", "address": "1 Pike St, Seattle, WA"}
+    contacts = [{"name": {"formatted_name": "Barbara Johnson", "first_name": "Barbara"},
+                 "phones": [{"phone": "+1 (940) 555-1234", "type": "HOME", "wa_id": "19405551234"}]}]
+    messages = [
+        # A reaction as the handset's first message: it opens the 24-hour window as any message does.
+        ("reaction", {"message_id": "wamid.SENT1", "emoji": "\u2764\ufe0f"}, None),
+        ("interactive", {"type": "button_reply", "button_reply": {"id": "cancel-button", "title": "Cancel"}}, "wamid.SENT1"),
+        ("interactive", {"type": "list_reply", "list_reply": {
+            "id": "priority_express", "title": "Priority Mail Express", "description": "Next Day to 2 Days"}}, "wamid.SENT2"),
+        ("button", {"text": "Track my order", "payload": "track-42"}, "wamid.SENT3"),
+        ("location", location, None),
+        ("contacts", contacts, None),
+        ("sticker", {"mime_type": "image/webp", "sha256": hashlib.sha256(sticker).hexdigest(), "id": sticker_id,
+                     "animated": False}, None),
+    ]
+    forged = GraphPeer.message(digits, "reaction", {"message_id": "wamid.SENT1", "emoji": "\U0001F44E"})
+    assert peer.notify(webhook, forged, forged=True).status_code == 401
+    for kind, content, context in messages:
+        assert peer.notify(webhook, GraphPeer.message(digits, kind, content, context)).status_code == 200
+    (receipt,) = client.send(TextNotificationContent(channel_registration_id=channel, to=[HANDSET], content="Thanks!")).receipts
+    assert receipt.to == HANDSET
+
+    raw = receiver.wait_for(lambda: len(receiver.events()) >= len(messages) and receiver.events())
+    events = [EventGridEvent.from_dict(e) for e in raw]
+    assert all(e.event_type == "Microsoft.Communication.AdvancedMessageReceived"
+               and e.subject == f"advancedMessage/sender/{HANDSET}/recipient/{channel}" for e in events)
+    data = [e.data for e in events]
+    assert sorted(d["messageType"] for d in data) == sorted(kind for kind, _, _ in messages)
+
+    def one(predicate):
+        (found,) = [d for d in data if predicate(d)]
+        return found
+
+    reaction = one(lambda d: d["messageType"] == "reaction")
+    assert reaction["reaction"] == {"messageId": "wamid.SENT1", "emoji": "\u2764\ufe0f"} and "content" not in reaction
+    button_reply = one(lambda d: d.get("interactive", {}).get("type") == "buttonReply")
+    assert button_reply["interactive"] == {"type": "buttonReply", "buttonReply": {"id": "cancel-button", "title": "Cancel"}}
+    assert button_reply["context"] == {"from": "15550783881", "id": "wamid.SENT1"}
+    list_reply = one(lambda d: d.get("interactive", {}).get("type") == "listReply")
+    assert list_reply["interactive"]["listReply"] == {
+        "id": "priority_express", "title": "Priority Mail Express", "description": "Next Day to 2 Days"}
+    button = one(lambda d: d["messageType"] == "button")
+    assert button["button"] == {"text": "Track my order", "payload": "track-42"} and button["content"] == "Track my order"
+    # ACS's event has no field for a location or shared contacts: Meta's object is the content, as JSON.
+    assert json.loads(one(lambda d: d["messageType"] == "location")["content"]) == location
+    assert json.loads(one(lambda d: d["messageType"] == "contacts")["content"]) == contacts
+    sticker_event = one(lambda d: d["messageType"] == "sticker")
+    assert sticker_event["media"]["mimeType"] == "image/webp" and sticker_event["media"]["animated"] is False
+    assert b"".join(client.download_media(sticker_event["media"]["id"])) == sticker
+    for d in data:
+        assert d["from"] == HANDSET and d["to"] == channel and d["channelType"] == "whatsapp"
+        assert set(d) <= {"from", "to", "receivedTimestamp", "error", "content", "messageId", "channelType", "messageType",
+                          "media", "reaction", "context", "button", "interactive"}

@@ -8,11 +8,17 @@ It answers as the Graph API does for what Switchboard's Cloud API carrier calls:
   with Graph's `OAuthException` (code 190); a malformed message → 400 with code 100.
 - `GET /v{N}/{media-id}` → `{"url","mime_type","sha256","file_size","id","messaging_product"}`, and `GET` of that
   url → the bytes (both with the token).
+- `GET /v{N}/{whatsapp-business-account-id}/message_templates[?fields=&limit=&after=]` with the token: the account's
+  templates (`name`, `language`, `status`, `category`, `components`, and always `id`; only the asked `fields`), at most
+  `template_page_size` a page whatever the `limit`, with `paging.cursors.{before,after}` and `paging.next` while there
+  is more; an unknown account → 400 (code 100), an unknown field, a bad `limit` or a cursor it never gave → 400 (code
+  100), a wrong token → 401 (code 190). `template_failure` makes it answer that status.
 
 And it plays Meta's side of the webhook: `verify()` makes the subscription handshake, `notify()` POSTs a
 notification signed with `X-Hub-Signature-256` (HMAC-SHA256 of the raw body with the app secret), or forged.
 """
 
+import base64
 import hashlib
 import hmac
 import http.server
@@ -20,20 +26,30 @@ import json
 import re
 import threading
 import time
+import urllib.parse
 import uuid
 
 import requests
 
 
 class GraphPeer:
-    def __init__(self, phone_number_id="106540352242922", token="EAAG-test-token", app_secret="peer-app-secret"):
+    TEMPLATE_FIELDS = {"id", "name", "language", "status", "category", "components", "parameter_format", "sub_category",
+                       "quality_score", "rejected_reason", "previous_category"}
+
+    def __init__(self, phone_number_id="106540352242922", token="EAAG-test-token", app_secret="peer-app-secret",
+                 business_account_id="102290129340398"):
         self.phone_number_id = phone_number_id
+        self.business_account_id = business_account_id
         self.token = token
         self.app_secret = app_secret
         self.lock = threading.Lock()
         self.sent = []      # every accepted message object, with its wamid
         self.refused = []   # (status, body) of every refused request
         self.media = {}     # media id -> (mime type, bytes)
+        self.templates = []             # the business account's templates, as Meta keeps them
+        self.template_requests = []     # (path, query dict) of every template list request
+        self.template_page_size = 2
+        self.template_failure = None    # an HTTP status to answer the template list with
         peer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -85,6 +101,10 @@ class GraphPeer:
                     "messages": [{"id": wamid}]})
 
             def do_GET(self):
+                path, _, query_string = self.path.partition("?")
+                templates_match = re.fullmatch(r"/v\d+\.\d+/(\d+)/message_templates", path)
+                if templates_match:
+                    return self.message_templates(templates_match.group(1), urllib.parse.parse_qs(query_string))
                 if not self.authorized():
                     return self.graph_error(401, "Invalid OAuth access token - Cannot parse access token", 190)
                 bytes_match = re.fullmatch(r"/media-bytes/([\w.]+)", self.path)
@@ -99,6 +119,48 @@ class GraphPeer:
                         "messaging_product": "whatsapp", "url": f"{peer.url}/media-bytes/{media_id}", "mime_type": mime,
                         "sha256": hashlib.sha256(data).hexdigest(), "file_size": len(data), "id": media_id})
                 self.graph_error(404, "Unsupported get request. Object does not exist", 100, "GraphMethodException")
+
+            def message_templates(self, account, query):
+                with peer.lock:
+                    peer.template_requests.append((self.path.partition("?")[0], {k: v[-1] for k, v in query.items()}))
+                    templates = list(peer.templates)
+                    failure = peer.template_failure
+                if failure:
+                    return self.graph_error(failure, "An unexpected error has occurred. Please retry your request later.", 2)
+                if "access_token" in query:
+                    return self.graph_error(400, "(#100) The token goes in the Authorization header here", 100)
+                if not self.authorized():
+                    return self.graph_error(401, "Invalid OAuth access token - Cannot parse access token", 190)
+                if account != peer.business_account_id:
+                    return self.graph_error(
+                        400, f"Unsupported get request. Object with ID '{account}' does not exist, cannot be loaded due to "
+                        "missing permissions, or does not support this operation", 100, "GraphMethodException")
+                fields = query.get("fields", ["name,language,status,category,components"])[-1].split(",")
+                if not all(field in GraphPeer.TEMPLATE_FIELDS for field in fields):
+                    return self.graph_error(400, "(#100) Tried accessing nonexisting field", 100)
+                limit = query.get("limit", ["25"])[-1]
+                if not limit.isdigit() or int(limit) < 1:
+                    return self.graph_error(400, "(#100) Param limit must be a positive integer", 100)
+                start = 0
+                if "after" in query:
+                    try:
+                        start = int(base64.b64decode(query["after"][-1], validate=True).decode())
+                    except (ValueError, UnicodeDecodeError):
+                        start = -1
+                    if not 1 <= start <= len(templates):
+                        return self.graph_error(400, "(#100) Invalid parameter", 100)
+                end = min(len(templates), start + min(int(limit), peer.template_page_size))
+                data = [{k: v for k, v in t.items() if k in fields or k == "id"} for t in templates[start:end]]
+                page = {"data": data}
+                if end > start:
+                    cursors = {"before": base64.b64encode(str(start + 1).encode()).decode(),
+                               "after": base64.b64encode(str(end).encode()).decode()}
+                    page["paging"] = {"cursors": cursors}
+                    if end < len(templates):
+                        page["paging"]["next"] = (
+                            f"https://graph.facebook.com/v21.0/{account}/message_templates?fields={','.join(fields)}"
+                            f"&limit={limit}&after={cursors['after']}")
+                self.answer(200, page)
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
@@ -121,6 +183,18 @@ class GraphPeer:
                 return result
             time.sleep(0.05)
         raise AssertionError(f"timed out; the peer holds {len(self.sent)} messages")
+
+    def add_template(self, name, language, status, category="UTILITY", body="Your order {{1}} has shipped."):
+        """A template of the business account, as Meta's template list shows it."""
+        template = {
+            "name": name, "language": language, "status": status, "category": category, "parameter_format": "POSITIONAL",
+            "components": [
+                {"type": "BODY", "text": body, "example": {"body_text": [["A-1234"]]}},
+                {"type": "FOOTER", "text": "Lucky Shrub"}],
+            "id": str(uuid.uuid4().int)[:15]}
+        with self.lock:
+            self.templates.append(template)
+        return template
 
     def add_media(self, mime, data):
         media_id = str(uuid.uuid4().int)[:15]
@@ -156,6 +230,16 @@ class GraphPeer:
         return {"contacts": [{"profile": {"name": "Kerry Fisher"}, "wa_id": from_number}], "messages": [{
             "from": from_number, "id": "wamid." + uuid.uuid4().hex.upper(), "timestamp": str(int(time.time())),
             "type": "image", "image": {"caption": caption, "mime_type": "image/jpeg", "sha256": "x", "id": media_id}}]}
+
+    @staticmethod
+    def message(from_number, kind, content, context_id=None):
+        """One message of `kind` (`interactive`, `button`, `location`, `contacts`, `reaction`, `sticker`, …) with its
+        object, as Meta's webhook carries it; `context_id` is the wamid of the message it answers."""
+        message = {"from": from_number, "id": "wamid." + uuid.uuid4().hex.upper(), "timestamp": str(int(time.time())),
+                   "type": kind, kind: content}
+        if context_id:
+            message["context"] = {"from": "15550783881", "id": context_id}
+        return {"contacts": [{"profile": {"name": "Kerry Fisher"}, "wa_id": from_number}], "messages": [message]}
 
     @staticmethod
     def status(wamid, recipient, state):

@@ -256,6 +256,30 @@ import Testing
         }
     }
 
+    @Test(arguments: TestEngine.available)
+    func stopFromAHandsetOptsOutOfTheChannelsProgramAndStartRenewsConsent(engine: TestEngine) async throws {
+        try await withWhatsApp(engine: engine) { f in
+            try await f.dev.sandboxChannel()
+            try await f.consent(Self.handset)
+            #expect(try await f.dev.receive(text: "Hi").status == .accepted)
+            #expect(try await f.dev.notify(#""kind":"text","content":"Your order has shipped.""#).status == .accepted)
+
+            // STOP, as on SMS: an opt-out of the channel's program, recorded as evidence; the application still gets
+            // the message as an event.
+            #expect(try await f.dev.receive(text: " stop ").status == .accepted)
+            let optOuts = try await f.assembly.platform.policy.optOuts(recipient: Self.handset, after: nil, limit: 10, in: f.devHandle)
+            #expect(optOuts.map(\.source) == ["keyword"] && optOuts.first?.channel == .whatsapp)
+            let refused = try await f.dev.notify(#""kind":"text","content":"One more thing""#)
+            #expect(refused.status == .forbidden && refused.text.contains("RecipientOptedOut"), "\(refused.text)")
+            #expect(try await f.events(.received).map(\.content) == ["Hi", " stop "])
+
+            // START renews consent (written, by keyword) and the channel may send again.
+            f.clock.advance(by: .seconds(1))
+            #expect(try await f.dev.receive(text: "START").status == .accepted)
+            #expect(try await f.dev.notify(#""kind":"text","content":"Welcome back""#).status == .accepted)
+        }
+    }
+
     // MARK: Templates
 
     @Test(arguments: TestEngine.available)

@@ -3,8 +3,9 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// The ACS Advanced Messages API (`api-version=2024-08-30`: send, media download, templates), and Switchboard's own
-/// (`api-version=2026-12-01`): channel registration, templates for the sandbox, and the sandbox's handsets.
+/// The ACS Advanced Messages API (`api-version=2024-08-30`: send, media download, templates — a Cloud API channel's
+/// synced from Meta), and Switchboard's own (`api-version=2026-12-01`): channel registration, templates for the
+/// sandbox, and the sandbox's handsets.
 ///
 /// Wire contract: `reference/acs-wire.md` §4.7 and `acs-specs/messages/2024-08-30.json`.
 public struct MessagesAPI: Sendable {
@@ -107,6 +108,7 @@ public struct MessagesAPI: Sendable {
         let accessToken: String?
         let appSecret: String?
         let verifyToken: String?
+        let businessAccountId: String?
     }
 
     @Sendable func putChannel(_ request: APIRequest) async throws -> Response {
@@ -118,7 +120,7 @@ public struct MessagesAPI: Sendable {
             request.parameter("channelId"),
             .init(
                 kind: kind, phoneNumberID: body.phoneNumberId, accessToken: body.accessToken, appSecret: body.appSecret,
-                verifyToken: body.verifyToken), in: request.resource)
+                verifyToken: body.verifyToken, businessAccountID: body.businessAccountId), in: request.resource)
         return try JSONBody.response(ChannelModel(channel, resource: request.resource), status: created ? .created : .ok)
     }
 

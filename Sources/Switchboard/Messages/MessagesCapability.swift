@@ -25,7 +25,8 @@ public struct MessagesCapability: Capability {
     public init(platform: Platform) {
         service = MessagesService(
             changes: platform.changes, events: platform.events, policy: platform.policy, clock: platform.clock,
-            cloud: WhatsAppCloudCarrier(http: platform.http, configuration: platform.configuration.whatsapp))
+            cloud: WhatsAppCloudCarrier(http: platform.http, configuration: platform.configuration.whatsapp),
+            serverURL: platform.configuration.baseURL())
         api = MessagesAPI(messages: service)
         webhook = WhatsAppWebhookRoutes(service: service, resources: platform.resources)
         accessKey = platform.accessKey

@@ -20,6 +20,32 @@ struct AdvancedMessageEventData: EventPayload {
         let id: String
         let fileName: String?
         let caption: String?
+        /// Stickers only: whether it is animated.
+        var animated: Bool? = nil
+    }
+
+    /// A reaction to a message: the WhatsApp id of the message reacted to, and the emoji (none when it was removed).
+    struct Reaction: Codable, Sendable {
+        let messageId: String
+        let emoji: String?
+    }
+
+    /// A reply to an interactive message: `buttonReply`, `listReply` (or `unknown`) and the button or row chosen.
+    struct Interactive: Codable, Sendable {
+        struct ButtonReply: Codable, Sendable {
+            let id: String?
+            let title: String?
+        }
+
+        struct ListReply: Codable, Sendable {
+            let id: String?
+            let title: String?
+            let description: String?
+        }
+
+        let type: String
+        var buttonReply: ButtonReply?
+        var listReply: ListReply?
     }
 
     struct Context: Codable, Sendable {
@@ -44,6 +70,8 @@ struct AdvancedMessageEventData: EventPayload {
     var media: Media?
     var context: Context?
     var button: Button?
+    var reaction: Reaction?
+    var interactive: Interactive?
     /// Status updates only.
     var status: String?
 

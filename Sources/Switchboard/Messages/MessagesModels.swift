@@ -12,11 +12,16 @@ public struct WhatsAppChannel: Sendable, Equatable {
     public let id: String
     public let kind: Kind
     public let phoneNumberID: String?
+    /// The WhatsApp Business Account the number belongs to (Cloud API, optional): where Meta keeps the templates
+    /// `list_templates` syncs.
+    public let businessAccountID: String?
     /// Sealed at rest; never answered.
     let accessToken: String?
     let appSecret: String?
     let verifyToken: String?
     public let createdAt: Timestamp
+    /// When Meta's templates were last synced into the channel's snapshot (Cloud API with a business account).
+    public var templatesSyncedAt: Timestamp? = nil
 }
 
 /// What the channel API answers: never a secret, only whether each was given.
@@ -24,22 +29,27 @@ struct ChannelModel: Encodable, Sendable {
     let id: String
     let kind: String
     let phoneNumberId: String?
+    let businessAccountId: String?
     let accessTokenSet: Bool
     let appSecretSet: Bool
     let verifyTokenSet: Bool
     /// The path (under the server's address) to give Meta as the webhook's callback URL.
     let webhookPath: String?
     let createdDateTime: String
+    /// When Meta's templates were last synced (Cloud API).
+    let templatesSyncedDateTime: String?
 
     init(_ channel: WhatsAppChannel, resource: ResourceHandle) {
         id = channel.id
         kind = channel.kind.rawValue
         phoneNumberId = channel.phoneNumberID
+        businessAccountId = channel.businessAccountID
         accessTokenSet = channel.accessToken != nil
         appSecretSet = channel.appSecret != nil
         verifyTokenSet = channel.verifyToken != nil
         webhookPath = channel.kind == .cloudAPI ? "/-/whatsapp/\(WhatsAppWebhook.channelKey(resource: resource, channel: channel.id))/webhook" : nil
         createdDateTime = APIDate.format(channel.createdAt.date)
+        templatesSyncedDateTime = channel.templatesSyncedAt.map { APIDate.format($0.date) }
     }
 }
 

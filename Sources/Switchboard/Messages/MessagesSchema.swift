@@ -19,7 +19,7 @@ enum MessagesSchema {
             .primaryKey("resource_id", "id")
             .run()
 
-        // The templates a channel may send (registered for the sandbox).
+        // The templates a channel may send (registered for the sandbox; synced from Meta for the Cloud API, v2).
         try await db.create(table: "whatsapp_templates")
             .column("resource_id", type: .text, .notNull)
             .column("channel_id", type: .text, .notNull)
@@ -101,7 +101,16 @@ enum MessagesSchema {
         try await db.create(index: "whatsapp_sandbox_handset").on("whatsapp_sandbox_messages").column("resource_id").column("handset_index").run()
     }
 
-    static let migrations = [v1]
+    /// Template sync from Meta: a Cloud API channel's WhatsApp Business Account and when its templates were last
+    /// synced; a synced template carries the id of the sync that wrote it (registered ones have none), so a sync
+    /// replaces exactly the previous one's rows.
+    static let v2 = Migration(22, "whatsapp template sync") { db, _ in
+        try await db.alter(table: "whatsapp_channels").column("business_account_id", type: .text).run()
+        try await db.alter(table: "whatsapp_channels").column("templates_synced_at", type: .bigint).run()
+        try await db.alter(table: "whatsapp_templates").column("sync_id", type: .text).run()
+    }
+
+    static let migrations = [v1, v2]
     static let tables = [
         "whatsapp_channels", "whatsapp_templates", "whatsapp_messages", "whatsapp_conversations", "whatsapp_media", "whatsapp_repeatability",
         "whatsapp_sandbox_messages",

@@ -10,6 +10,8 @@ public struct MessagesService: Sendable {
     let policy: PolicyService
     let clock: any WallClock
     let cloud: WhatsAppCloudCarrier
+    /// The server's base URL, for the confirmation links of consent a keyword renews.
+    var serverURL = ""
 
     /// WhatsApp's customer-service window: free-form messages only this long after the handset's last message.
     public static let conversationWindow: Duration = .seconds(86_400)
@@ -46,36 +48,46 @@ public struct MessagesService: Sendable {
         public var accessToken: String?
         public var appSecret: String?
         public var verifyToken: String?
+        /// The WhatsApp Business Account's id (optional): needed to list the channel's templates from Meta.
+        public var businessAccountID: String?
 
         public init(
             kind: WhatsAppChannel.Kind, phoneNumberID: String? = nil, accessToken: String? = nil, appSecret: String? = nil,
-            verifyToken: String? = nil
+            verifyToken: String? = nil, businessAccountID: String? = nil
         ) {
             self.kind = kind
             self.phoneNumberID = phoneNumberID
             self.accessToken = accessToken
             self.appSecret = appSecret
             self.verifyToken = verifyToken
+            self.businessAccountID = businessAccountID
         }
     }
 
     /// Registers (or replaces) a channel. A Cloud API channel needs its phone-number id, access token, app secret
-    /// and verify token; a replacement that omits a secret keeps the one on record.
+    /// and verify token (its business account id is optional); a replacement that omits a secret keeps the one on
+    /// record. A channel whose kind or business account changes forgets its templates.
     public func putChannel(_ idText: String, _ request: ChannelRequest, in resource: ResourceHandle) async throws -> (WhatsAppChannel, Bool) {
         try Self.checkGeography(resource)
         let id = try Self.channelID(idText, target: "channelId")
         return try await changes.run(in: resource) { tx in
             let existing = try await MessagesStore.channel(id, resource: resource, in: tx.db)
             let kept = existing?.kind == request.kind ? existing : nil
-            let channel = WhatsAppChannel(
+            var channel = WhatsAppChannel(
                 id: id, kind: request.kind, phoneNumberID: request.kind == .cloudAPI ? request.phoneNumberID : nil,
+                businessAccountID: request.kind == .cloudAPI ? request.businessAccountID : nil,
                 accessToken: request.kind == .cloudAPI ? request.accessToken ?? kept?.accessToken : nil,
                 appSecret: request.kind == .cloudAPI ? request.appSecret ?? kept?.appSecret : nil,
                 verifyToken: request.kind == .cloudAPI ? request.verifyToken ?? kept?.verifyToken : nil,
                 createdAt: existing?.createdAt ?? tx.now)
+            let sameTemplates = kept != nil && kept?.businessAccountID == channel.businessAccountID
+            channel.templatesSyncedAt = sameTemplates ? existing?.templatesSyncedAt : nil
             if channel.kind == .cloudAPI {
                 guard let number = channel.phoneNumberID, !number.isEmpty, number.count <= 64, number.allSatisfy(\.isASCIIDigit) else {
                     throw MessagesError.invalid("A Cloud API channel needs its phoneNumberId (digits).", target: "phoneNumberId")
+                }
+                if let account = channel.businessAccountID, account.isEmpty || account.count > 64 || !account.allSatisfy(\.isASCIIDigit) {
+                    throw MessagesError.invalid("businessAccountId is the WhatsApp Business Account's id (digits).", target: "businessAccountId")
                 }
                 for (value, name) in [(channel.accessToken, "accessToken"), (channel.appSecret, "appSecret"), (channel.verifyToken, "verifyToken")] {
                     guard let value, !value.isEmpty, value.count <= 4096 else {
@@ -83,6 +95,7 @@ public struct MessagesService: Sendable {
                     }
                 }
             }
+            if existing != nil, !sameTemplates { try await MessagesStore.forgetTemplates(channel: id, resource: resource, in: tx.db) }
             try await MessagesStore.put(channel, resource: resource, in: tx.db)
             return (channel, existing == nil)
         }
@@ -102,49 +115,6 @@ public struct MessagesService: Sendable {
         guard deleted else { throw MessagesError.channelNotFound(id) }
     }
 
-    // MARK: Templates
-
-    static let templateStatuses: Set<String> = ["approved", "rejected", "pending", "paused"]
-
-    /// Registers a template on a channel (the sandbox's stand-in for Meta's template approval).
-    func putTemplate(_ template: TemplateModel, channel idText: String, in resource: ResourceHandle) async throws -> (TemplateModel, Bool) {
-        try Self.checkGeography(resource)
-        guard !template.name.isEmpty, template.name.count <= 512, SendBody.printable(template.name) else {
-            throw MessagesError.invalid("A template needs its name.", target: "name")
-        }
-        guard !template.language.isEmpty, template.language.count <= 16, SendBody.printable(template.language) else {
-            throw MessagesError.invalid("The language query parameter is required, e.g. en_US.", target: "language")
-        }
-        guard Self.templateStatuses.contains(template.status) else {
-            throw MessagesError.invalid("status is one of \(Self.templateStatuses.sorted().joined(separator: ", ")).", target: "status")
-        }
-        let channel = try await self.channel(idText, in: resource)
-        return try await changes.run(in: resource) { tx in
-            let existed =
-                try await MessagesStore.template(
-                    template.name, language: template.language, channel: channel.id, resource: resource, in: tx.db) != nil
-            try await MessagesStore.putTemplate(template, channel: channel.id, now: tx.now, resource: resource, in: tx.db)
-            return (template, !existed)
-        }
-    }
-
-    func deleteTemplate(_ name: String, language: String, channel idText: String, in resource: ResourceHandle) async throws {
-        let channel = try await self.channel(idText, in: resource)
-        let deleted = try await changes.run(in: resource) { tx in
-            try await MessagesStore.deleteTemplate(name, language: language, channel: channel.id, resource: resource, in: tx.db)
-        }
-        guard deleted else { throw MessagesError.templateNotFound(name: name, language: language) }
-    }
-
-    func templates(channel idText: String, after cursor: MessagesStore.TemplateCursor?, limit: Int, in resource: ResourceHandle) async throws
-        -> [TemplateModel]
-    {
-        let channel = try await self.channel(idText, in: resource)
-        return try await resource.store.read { db in
-            try await MessagesStore.templates(channel: channel.id, after: cursor, limit: limit, resource: resource, in: db)
-        }
-    }
-
     // MARK: Sending
 
     /// Sends `content` to each recipient, each its own message: WhatsApp's 24-hour rule, then the policy gate, then
@@ -161,6 +131,7 @@ public struct MessagesService: Sendable {
             }
             return number
         }
+        await refreshTemplatesBeforeSending(content, channel: channelID, in: resource)
         enum Outcome: Sendable {
             case sent([MessageReceipt], replayed: Bool)
             case refused([String])
@@ -177,15 +148,7 @@ public struct MessagesService: Sendable {
             guard let channel = try await MessagesStore.channel(channelID, resource: resource, in: tx.db) else {
                 throw MessagesError.channelNotFound(channelID)
             }
-            if let template = content.template, channel.kind == .sandbox {
-                guard
-                    let status = try await MessagesStore.template(
-                        template.name, language: template.language, channel: channel.id, resource: resource, in: tx.db)
-                else { throw MessagesError.templateNotFound(name: template.name, language: template.language) }
-                guard status == "approved" else {
-                    throw MessagesError.templateNotApproved(name: template.name, language: template.language, status: status)
-                }
-            }
+            if let template = content.template { try await checkTemplate(template, channel: channel, in: tx) }
             if content.isFreeForm {
                 let open = try await MessagesStore.inWindow(
                     numbers, channel: channel.id, since: tx.now.subtracting(Self.conversationWindow), resource: resource, in: tx.db)
@@ -318,6 +281,8 @@ public struct MessagesService: Sendable {
         var media: Media?
         var context: AdvancedMessageEventData.Context?
         var button: AdvancedMessageEventData.Button?
+        var reaction: AdvancedMessageEventData.Reaction?
+        var interactive: AdvancedMessageEventData.Interactive?
         var carrierMessageID: String?
 
         struct Media: Sendable {
@@ -327,6 +292,8 @@ public struct MessagesService: Sendable {
             /// The bytes (sandbox) or the Graph API's media id (Cloud API).
             let content: Data?
             let graphMediaID: String?
+            /// Stickers only.
+            var animated: Bool? = nil
         }
     }
 
@@ -362,10 +329,12 @@ public struct MessagesService: Sendable {
             data.content = inbound.text
             data.messageType = inbound.messageType
             if let media = inbound.media, let mediaID {
-                data.media = .init(mimeType: media.mimeType, id: mediaID, fileName: media.fileName, caption: media.caption)
+                data.media = .init(mimeType: media.mimeType, id: mediaID, fileName: media.fileName, caption: media.caption, animated: media.animated)
             }
             data.context = inbound.context
             data.button = inbound.button
+            data.reaction = inbound.reaction
+            data.interactive = inbound.interactive
             _ = try await events.append(
                 [
                     NewEvent(
@@ -373,7 +342,39 @@ public struct MessagesService: Sendable {
                         correlation: Correlation(scope: "whatsapp:\(id)", item: "received"), subject: .phoneNumber(inbound.from))
                 ], in: tx)
         }
+        // STOP and START work as they do on SMS (the messaging policy's opt-out section): an opt-out of the channel's
+        // program, or consent renewed by keyword. The application still gets the message as an event.
+        if let text = inbound.text, inbound.messageType == "text" || inbound.messageType == "button",
+            let keyword = MessagingKeyword(text)
+        {
+            try await act(on: keyword, text: text, from: inbound.from, channel: inbound.channel, in: resource)
+        }
         return (id, mediaID)
+    }
+
+    /// Acts on STOP (an opt-out of the channel's program on WhatsApp) and START (consent renewed, written, by keyword).
+    /// WhatsApp asks for no answer, so none is sent: the application decides what to write back within the window.
+    func act(on keyword: MessagingKeyword, text: String, from handset: String, channel: WhatsAppChannel, in resource: ResourceHandle)
+        async throws
+    {
+        switch keyword {
+        case .stop:
+            let program = try await resource.store.read { db in
+                try await MessagingSender(parsing: channel.id).asyncMap {
+                    try await PolicyStore.programID(ofSender: $0, resource: resource, in: db)
+                }
+            }
+            try await policy.recordOptOut(
+                .init(recipient: handset, channel: .whatsapp, programID: program ?? MessagingProgram.defaultID, source: "keyword"), in: resource)
+        case .start:
+            _ = try await policy.resume(
+                recipient: handset, channel: .whatsapp, sender: channel.id, keyword: text.trimmingCharacters(in: .whitespacesAndNewlines),
+                in: resource, serverURL: serverURL)
+        case .yes:
+            _ = try await policy.confirm(recipient: handset, channel: .whatsapp, sender: channel.id, in: resource)
+        case .help:
+            break
+        }
     }
 
     /// A status the Cloud API reported for a message it accepted (`sent`, `delivered`, `read`, `failed`).

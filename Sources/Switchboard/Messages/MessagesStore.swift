@@ -17,7 +17,9 @@ enum MessagesStore {
 
     // MARK: Channels
 
-    static let channelColumns = ["id", "kind", "phone_number_id", "access_token", "app_secret", "verify_token", "created_at"]
+    static let channelColumns = [
+        "id", "kind", "phone_number_id", "access_token", "app_secret", "verify_token", "created_at", "business_account_id", "templates_synced_at",
+    ]
 
     static func channel(_ id: String, resource: ResourceHandle, in db: any SQLDatabase) async throws -> WhatsAppChannel? {
         guard
@@ -29,10 +31,12 @@ enum MessagesStore {
             id: try row.decode(column: "id", as: String.self),
             kind: WhatsAppChannel.Kind(rawValue: try row.decode(column: "kind", as: String.self)) ?? .sandbox,
             phoneNumberID: try row.decode(column: "phone_number_id", as: String?.self),
+            businessAccountID: try row.decode(column: "business_account_id", as: String?.self),
             accessToken: try crypto.openIfPresent(try row.decode(column: "access_token", as: Data?.self), field: accessTokenField),
             appSecret: try crypto.openIfPresent(try row.decode(column: "app_secret", as: Data?.self), field: appSecretField),
             verifyToken: try crypto.openIfPresent(try row.decode(column: "verify_token", as: Data?.self), field: verifyTokenField),
-            createdAt: Timestamp(milliseconds: try row.decode(column: "created_at", as: Int64.self)))
+            createdAt: Timestamp(milliseconds: try row.decode(column: "created_at", as: Int64.self)),
+            templatesSyncedAt: try row.decode(column: "templates_synced_at", as: Int64?.self).map(Timestamp.init(milliseconds:)))
     }
 
     static func channelIDs(resource: ResourceHandle, in db: any SQLDatabase) async throws -> [String] {
@@ -48,7 +52,8 @@ enum MessagesStore {
                 SQLBind(resource.storageID), SQLBind(channel.id), SQLBind(channel.kind.rawValue), SQLBind(channel.phoneNumberID),
                 SQLBind(try crypto.sealIfPresent(channel.accessToken, field: accessTokenField)),
                 SQLBind(try crypto.sealIfPresent(channel.appSecret, field: appSecretField)),
-                SQLBind(try crypto.sealIfPresent(channel.verifyToken, field: verifyTokenField)), SQLBind(channel.createdAt.milliseconds)
+                SQLBind(try crypto.sealIfPresent(channel.verifyToken, field: verifyTokenField)), SQLBind(channel.createdAt.milliseconds),
+                SQLBind(channel.businessAccountID), SQLBind(channel.templatesSyncedAt?.milliseconds)
             ).run()
     }
 
@@ -60,64 +65,6 @@ enum MessagesStore {
             try await db.delete(from: table).where("resource_id", .equal, resource.storageID).where("channel_id", .equal, id).run()
         }
         return deleted > 0
-    }
-
-    // MARK: Templates
-
-    static func putTemplate(_ template: TemplateModel, channel: String, now: Timestamp, resource: ResourceHandle, in db: any SQLDatabase)
-        async throws
-    {
-        try await db.delete(from: "whatsapp_templates").where("resource_id", .equal, resource.storageID).where("channel_id", .equal, channel)
-            .where("name", .equal, template.name).where("language", .equal, template.language).run()
-        let content = try template.content.map { String(decoding: try JSONBody.encoder.encode($0), as: UTF8.self) }
-        try await db.insert(into: "whatsapp_templates")
-            .columns("resource_id", "channel_id", "name", "language", "status", "content", "created_at")
-            .values(
-                SQLBind(resource.storageID), SQLBind(channel), SQLBind(template.name), SQLBind(template.language), SQLBind(template.status),
-                SQLBind(content), SQLBind(now.milliseconds)
-            ).run()
-    }
-
-    static func deleteTemplate(_ name: String, language: String, channel: String, resource: ResourceHandle, in db: any SQLDatabase)
-        async throws -> Bool
-    {
-        try await db.delete(from: "whatsapp_templates").where("resource_id", .equal, resource.storageID).where("channel_id", .equal, channel)
-            .where("name", .equal, name).where("language", .equal, language).runCounting() > 0
-    }
-
-    struct TemplateCursor: Codable, Sendable {
-        let n: String
-        let l: String
-    }
-
-    /// A channel's templates by name and language, after `cursor`.
-    static func templates(channel: String, after cursor: TemplateCursor?, limit: Int, resource: ResourceHandle, in db: any SQLDatabase)
-        async throws -> [TemplateModel]
-    {
-        var query = db.select().columns("name", "language", "status", "content").from("whatsapp_templates")
-            .where("resource_id", .equal, resource.storageID).where("channel_id", .equal, channel)
-        if let cursor {
-            query = query.where { group in
-                group.where("name", .greaterThan, cursor.n).orWhere { inner in
-                    inner.where("name", .equal, cursor.n).where("language", .greaterThan, cursor.l)
-                }
-            }
-        }
-        return try await query.orderBy("name").orderBy("language").limit(limit).all().map { row in
-            let content = try row.decode(column: "content", as: String?.self)
-            return TemplateModel(
-                name: try row.decode(column: "name", as: String.self), language: try row.decode(column: "language", as: String.self),
-                status: try row.decode(column: "status", as: String.self),
-                content: try content.map { try JSONBody.decoder.decode(JSONValue.self, from: Data($0.utf8)) })
-        }
-    }
-
-    static func template(_ name: String, language: String, channel: String, resource: ResourceHandle, in db: any SQLDatabase) async throws
-        -> String?
-    {
-        try await db.select().column("status").from("whatsapp_templates").where("resource_id", .equal, resource.storageID)
-            .where("channel_id", .equal, channel).where("name", .equal, name).where("language", .equal, language)
-            .first(decodingColumn: "status", as: String.self)
     }
 
     // MARK: Messages

@@ -172,6 +172,8 @@ public struct MessagesConfiguration: Sendable {
     public var graphURL = "https://graph.facebook.com"
     /// The Graph API version in its paths.
     public var graphVersion = "v21.0"
+    /// How long one Graph call for the template list may take.
+    public var graphTimeout: TimeAmount = .seconds(15)
 
     public init() {}
 }

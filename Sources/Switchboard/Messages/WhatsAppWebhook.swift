@@ -8,7 +8,8 @@ import NIOCore
 /// is the resource's id and the channel's id (`<resource>.<channel>`, shown as the channel's `webhookPath`).
 ///
 /// `GET` answers the verification handshake (`hub.mode=subscribe`, `hub.verify_token` equal to the channel's, echo
-/// `hub.challenge`). `POST` takes notifications — messages and statuses — only with a valid `X-Hub-Signature-256`
+/// `hub.challenge`). `POST` takes notifications — messages (text, media and stickers, button and interactive replies,
+/// reactions, locations, contacts) and statuses — only with a valid `X-Hub-Signature-256`
 /// (HMAC-SHA256 of the raw body with the channel's app secret); anything else is refused with 401 and nothing is
 /// recorded.
 enum WhatsAppWebhook {
@@ -74,6 +75,8 @@ enum WhatsAppWebhook {
             let mime_type: String?
             let caption: String?
             let filename: String?
+            /// Stickers only.
+            let animated: Bool?
         }
 
         struct Message: Decodable {
@@ -85,6 +88,21 @@ enum WhatsAppWebhook {
             struct Context: Decodable {
                 let from: String?
                 let id: String?
+            }
+            struct Reaction: Decodable {
+                let message_id: String?
+                let emoji: String?
+            }
+            struct Interactive: Decodable {
+                struct Reply: Decodable {
+                    let id: String?
+                    let title: String?
+                    let description: String?
+                }
+
+                let type: String?
+                let button_reply: Reply?
+                let list_reply: Reply?
             }
 
             let from: String?
@@ -98,6 +116,12 @@ enum WhatsAppWebhook {
             let sticker: Media?
             let button: Button?
             let context: Context?
+            let reaction: Reaction?
+            let interactive: Interactive?
+            /// Meta's location (`latitude`, `longitude`, `name`?, `address`?, `url`?) and shared contacts (name, phones,
+            /// emails, …): ACS's event has no fields for them, so they travel as JSON in its `content`.
+            let location: JSONValue?
+            let contacts: JSONValue?
 
             var media: Media? { image ?? document ?? video ?? audio ?? sticker }
         }
@@ -117,6 +141,56 @@ enum WhatsAppWebhook {
 
         let object: String?
         let entry: [Entry]?
+    }
+
+    // MARK: Meta's message as ACS's event
+
+    /// `text` if it is printable-ish and at most `limit` characters (Meta's values are echoed into events).
+    static func clean(_ text: String?, limit: Int = 256) -> String? {
+        guard let text, text.count <= limit, SendBody.printable(text) else { return nil }
+        return text
+    }
+
+    /// The event's `content`: the text, a button's text, or (having no field of their own in ACS's event) a location or
+    /// the shared contacts as Meta's JSON.
+    static func content(of message: Notification.Message) -> String? {
+        if let body = message.text?.body { return body }
+        if let text = message.button?.text { return text }
+        if let location = message.location { return json(location) }
+        if let contacts = message.contacts { return json(contacts) }
+        return nil
+    }
+
+    static func json(_ value: JSONValue) -> String? {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// A reaction: the WhatsApp id of the message reacted to and the emoji (Meta sends none when it was removed).
+    static func reaction(of message: Notification.Message) -> AdvancedMessageEventData.Reaction? {
+        guard let reaction = message.reaction, let id = clean(reaction.message_id) else { return nil }
+        return .init(messageId: id, emoji: clean(reaction.emoji, limit: 32).flatMap { $0.isEmpty ? nil : $0 })
+    }
+
+    /// A reply to an interactive message, in ACS's names: `button_reply` → `buttonReply`, `list_reply` → `listReply`,
+    /// any other reply (a flow's, say) → `unknown`.
+    static func interactive(of message: Notification.Message) -> AdvancedMessageEventData.Interactive? {
+        guard let interactive = message.interactive else { return nil }
+        switch interactive.type {
+        case "button_reply":
+            var content = AdvancedMessageEventData.Interactive(type: "buttonReply")
+            content.buttonReply = interactive.button_reply.map { .init(id: clean($0.id), title: clean($0.title)) }
+            return content
+        case "list_reply":
+            var content = AdvancedMessageEventData.Interactive(type: "listReply")
+            content.listReply = interactive.list_reply.map {
+                .init(id: clean($0.id), title: clean($0.title), description: clean($0.description, limit: 1024))
+            }
+            return content
+        default:
+            return AdvancedMessageEventData.Interactive(type: "unknown")
+        }
     }
 }
 
@@ -172,17 +246,18 @@ struct WhatsAppWebhookRoutes: Sendable {
                 for message in value.messages ?? [] {
                     guard let from = message.from.flatMap({ MessagingAddress.phoneNumber("+" + $0.filter(\.isASCIIDigit)) }) else { continue }
                     let type = message.type.flatMap { $0.count <= 32 && SendBody.printable($0) ? $0 : nil } ?? "unknown"
-                    var inbound = MessagesService.Inbound(
-                        channel: channel, from: from, messageType: type, text: message.text?.body ?? message.button?.text)
+                    var inbound = MessagesService.Inbound(channel: channel, from: from, messageType: type, text: WhatsAppWebhook.content(of: message))
                     inbound.carrierMessageID = message.id.flatMap { $0.count <= 256 && SendBody.printable($0) ? $0 : nil }
                     if let media = message.media, let id = media.id, id.count <= 128, SendBody.printable(id) {
                         inbound.media = .init(
                             mimeType: media.mime_type.flatMap { $0.count <= 128 && SendBody.printable($0) ? $0 : nil } ?? "application/octet-stream",
                             fileName: media.filename, caption: media.caption,
-                            content: nil, graphMediaID: id)
+                            content: nil, graphMediaID: id, animated: message.sticker != nil ? media.animated ?? false : nil)
                     }
                     inbound.context = message.context.map { .init(from: $0.from, id: $0.id) }
                     inbound.button = message.button.map { .init(text: $0.text, payload: $0.payload) }
+                    inbound.reaction = WhatsAppWebhook.reaction(of: message)
+                    inbound.interactive = WhatsAppWebhook.interactive(of: message)
                     _ = try await service.receive(inbound, sandbox: false, in: resource)
                 }
                 for status in value.statuses ?? [] {

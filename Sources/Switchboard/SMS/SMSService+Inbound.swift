@@ -4,20 +4,7 @@ import SQLKit
 
 /// Messages handsets send to the resource's numbers, and the keywords among them.
 extension SMSService {
-    /// What a keyword asks for, read trimmed and in any case (the messaging policy's opt-out section).
-    enum Keyword: Equatable {
-        case stop, start, yes, help
-
-        init?(_ text: String) {
-            switch text.trimmingCharacters(in: .whitespacesAndNewlines.union(.punctuationCharacters)).uppercased() {
-            case "STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT": self = .stop
-            case "START", "UNSTOP": self = .start
-            case "YES": self = .yes
-            case "HELP", "INFO": self = .help
-            default: return nil
-            }
-        }
-    }
+    typealias Keyword = MessagingKeyword
 
     /// A message from a handset to one of the resource's numbers: recorded (metadata), the application told
     /// (`SMSReceived`, keywords included, as ACS relays them), the conversation window opened, and a keyword acted
