@@ -66,8 +66,9 @@ public struct EmailCapability: Capability {
     public var systemRoutes: [SystemRoute] { unsubscribe.routes + EmailTrackingRoutes(email: service, resources: service.resources).routes }
 
     public var services: [any Service] {
-        guard let listen = service.configuration.inboundListen else { return [] }
-        return [
+        let pools: [any Service] = (service.carriers.outbound as? SMTPEmailCarrier).map { [SMTPConnectionPoolService(pool: $0.pool)] } ?? []
+        guard let listen = service.configuration.inboundListen else { return pools }
+        return pools + [
             EmailInboundService(
                 configuration: SMTPServerConfiguration(
                     host: listen.host, port: listen.port, hostname: hostname, maxMessageSize: service.configuration.maxMessageBytes + 1_048_576,

@@ -22,6 +22,8 @@ extension EmailService {
             let recipients: [Int: EmailStore.Recipient]
             let domain: EmailStore.Domain
             let key: EmailStore.DKIMKey
+            /// The key parsed once for every copy of the operation in the batch.
+            let signingKey: _RSA.Signing.PrivateKey
         }
         let loaded: [String: Loaded] = try await resource.store.read { db in
             var loaded: [String: Loaded] = [:]
@@ -35,7 +37,8 @@ extension EmailService {
                 else { continue }
                 let recipients = try await EmailStore.recipients(operation: id, resource: resource, in: db)
                 loaded[id] = Loaded(
-                    content: content, recipients: Dictionary(uniqueKeysWithValues: recipients.map { ($0.seq, $0) }), domain: domain, key: key)
+                    content: content, recipients: Dictionary(uniqueKeysWithValues: recipients.map { ($0.seq, $0) }), domain: domain, key: key,
+                    signingKey: try signingKeys.key(key.privateKey))
             }
             return loaded
         }
@@ -50,16 +53,16 @@ extension EmailService {
             prepared.append(
                 .envelope(
                     try render(
-                        operation.content, recipient: recipient, domain: operation.domain, key: operation.key, resource: resource,
-                        previousAttempts: item.previousAttempts)))
+                        operation.content, recipient: recipient, domain: operation.domain, key: operation.key, signingKey: operation.signingKey,
+                        resource: resource, previousAttempts: item.previousAttempts)))
         }
         return prepared
     }
 
     /// One recipient's copy: the message with its own unsubscribe link, signed with the domain's key.
     func render(
-        _ content: EmailContent, recipient: EmailStore.Recipient, domain: EmailStore.Domain, key: EmailStore.DKIMKey, resource: ResourceHandle,
-        previousAttempts: Int
+        _ content: EmailContent, recipient: EmailStore.Recipient, domain: EmailStore.Domain, key: EmailStore.DKIMKey,
+        signingKey: _RSA.Signing.PrivateKey? = nil, resource: ResourceHandle, previousAttempts: Int
     ) throws -> EmailEnvelope {
         let now = clock.now.date
         let sender = try MailAddress(content.sender.address, displayName: senderDisplayName(content))
@@ -86,7 +89,7 @@ extension EmailService {
                 MailAttachment(name: $0.name, contentType: $0.contentType, data: Array($0.data), contentID: $0.contentId)
             },
             headers: headers)
-        let privateKey = try _RSA.Signing.PrivateKey(derRepresentation: key.privateKey)
+        let privateKey = try signingKey ?? _RSA.Signing.PrivateKey(derRepresentation: key.privateKey)
         let signer = DKIMSigner(domain: domain.domain, selector: key.selector, privateKey: privateKey)
         let signed = try signer.sign(message.render(), timestamp: now)
         let address = try MailAddress(recipient.address)
@@ -98,46 +101,57 @@ extension EmailService {
     func senderDisplayName(_ content: EmailContent) -> String? { content.sender.displayName }
 
     /// Records what carriers reported for copies of one resource: each recipient's status (a report once final), a
-    /// lease for each hard bounce, and each operation's progress.
+    /// lease for each hard bounce, and each operation's progress. Each operation's recipients are read once for the
+    /// whole batch, however many of its copies the batch holds.
     func record(_ outcomes: [(envelope: EmailEnvelope, outcome: EmailDeliveryOutcome)], in resource: ResourceHandle) async throws {
         guard !outcomes.isEmpty else { return }
-        try await changes.run(in: resource) { tx in
-            var touched = Set<String>()
+        var order: [String] = []
+        var byOperation: [String: [(envelope: EmailEnvelope, outcome: EmailDeliveryOutcome)]] = [:]
+        for entry in outcomes {
+            if byOperation[entry.envelope.operationID] == nil { order.append(entry.envelope.operationID) }
+            byOperation[entry.envelope.operationID, default: []].append(entry)
+        }
+        try await changes.run(in: resource) { [order, byOperation] tx in
             var reports: [NewEvent] = []
-            for (envelope, outcome) in outcomes {
-                let rows = try await EmailStore.recipients(operation: envelope.operationID, resource: resource, in: tx.db)
-                guard var recipient = rows.first(where: { $0.seq == envelope.seq }), !recipient.status.isFinal,
-                    let operation = try await EmailStore.operation(envelope.operationID, resource: resource, in: tx.db)
-                else { continue }
-                recipient.attempts += 1
-                recipient.updatedAt = tx.now
-                recipient.internetMessageID = envelope.internetMessageID
-                switch outcome {
-                case .delivered(let server, let reply):
-                    recipient.status = .delivered
-                    recipient.mailServer = server
-                    recipient.statusDetails = reply
-                case .deferred(let server, let reason):
-                    recipient.status = .deferred
-                    recipient.mailServer = server ?? recipient.mailServer
-                    recipient.statusDetails = reason
-                case .bounced(let server, let reply):
-                    recipient.status = .bounced
-                    recipient.mailServer = server ?? recipient.mailServer
-                    recipient.statusDetails = reply
-                    try await EmailStore.recordHardBounce(recipient.address, now: tx.now, resource: resource, in: tx.db)
-                case .failed(let reason):
-                    recipient.status = .failed
-                    recipient.statusDetails = reason
+            for id in order {
+                guard let operation = try await EmailStore.operation(id, resource: resource, in: tx.db) else { continue }
+                var recipients = try await EmailStore.recipients(operation: id, resource: resource, in: tx.db)
+                let position = Dictionary(uniqueKeysWithValues: recipients.enumerated().map { ($1.seq, $0) })
+                var changed = false
+                for (envelope, outcome) in byOperation[id] ?? [] {
+                    guard let index = position[envelope.seq], !recipients[index].status.isFinal else { continue }
+                    var recipient = recipients[index]
+                    recipient.attempts += 1
+                    recipient.updatedAt = tx.now
+                    recipient.internetMessageID = envelope.internetMessageID
+                    switch outcome {
+                    case .delivered(let server, let reply):
+                        recipient.status = .delivered
+                        recipient.mailServer = server
+                        recipient.statusDetails = reply
+                    case .deferred(let server, let reason):
+                        recipient.status = .deferred
+                        recipient.mailServer = server ?? recipient.mailServer
+                        recipient.statusDetails = reason
+                    case .bounced(let server, let reply):
+                        recipient.status = .bounced
+                        recipient.mailServer = server ?? recipient.mailServer
+                        recipient.statusDetails = reply
+                        try await EmailStore.recordHardBounce(recipient.address, now: tx.now, resource: resource, in: tx.db)
+                    case .failed(let reason):
+                        recipient.status = .failed
+                        recipient.statusDetails = reason
+                    }
+                    if recipient.status.isFinal {
+                        recipient.finishedAt = tx.now
+                        reports.append(report(recipient, sender: operation.sender, at: tx.now))
+                    }
+                    try await EmailStore.update(recipient, resource: resource, in: tx.db)
+                    recipients[index] = recipient
+                    changed = true
                 }
-                if recipient.status.isFinal {
-                    recipient.finishedAt = tx.now
-                    reports.append(report(recipient, sender: operation.sender, at: tx.now))
-                }
-                try await EmailStore.update(recipient, resource: resource, in: tx.db)
-                touched.insert(envelope.operationID)
+                if changed { try await progress(operation, recipients: recipients, in: tx) }
             }
-            for id in touched.sorted() { try await progress(id, in: tx) }
             _ = try await events.append(reports, in: tx)
         }
     }
@@ -145,8 +159,13 @@ extension EmailService {
     /// Moves an operation on: `Succeeded` once every recipient was attempted (delivery goes on being reported by
     /// events); its content erased and its deadline withdrawn once every recipient reached a final state.
     func progress(_ id: String, in tx: Transaction) async throws {
-        let recipients = try await EmailStore.recipients(operation: id, resource: tx.resource, in: tx.db)
         guard let operation = try await EmailStore.operation(id, resource: tx.resource, in: tx.db) else { return }
+        try await progress(operation, recipients: try await EmailStore.recipients(operation: id, resource: tx.resource, in: tx.db), in: tx)
+    }
+
+    /// ``progress(_:in:)`` with the operation and its recipients as they stand in this transaction.
+    func progress(_ operation: EmailStore.Operation, recipients: [EmailStore.Recipient], in tx: Transaction) async throws {
+        let id = operation.id
         if !operation.status.isFinal, !recipients.contains(where: { $0.status == .queued }) {
             let failed = recipients.allSatisfy { $0.status == .failed }
             try await EmailStore.setStatus(

@@ -19,6 +19,8 @@ public struct EmailService: Sendable {
     let carriers: EmailCarriers
     /// The server's address, for unsubscribe links.
     let serverURL: String
+    /// DKIM keys parsed once and kept for the process (a parsed key also keeps the RSA blinding it built).
+    let signingKeys = DKIMSigningKeys()
 
     /// ACS: at most 50 recipients (to, cc and bcc together).
     public static let recipientLimit = 50

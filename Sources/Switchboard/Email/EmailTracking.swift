@@ -42,21 +42,26 @@ enum EmailTracking {
     /// `html` with its links rewritten and the image added, for one recipient's copy.
     static func instrument(_ html: String, operation: String, seq: Int, linkBase: String, resource: ResourceHandle) throws -> String {
         var result = ""
-        var rest = html[...]
-        // `href="http…"` or `href='http…'` in any tag; other schemes (mailto:, the unsubscribe link's own) stay.
-        while let match = rest.firstMatch(of: #/(?i)href\s*=\s*(["'])(https?://[^"'<>\s]+)\1/#) {
-            result += rest[..<match.range.lowerBound]
-            let target = String(match.output.2).replacingOccurrences(of: "&amp;", with: "&")
-            let quote = match.output.1
+        result.reserveCapacity(html.utf8.count + 512)
+        let bytes = Array(html.utf8)
+        var copied = 0
+        var index = 0
+        // `href="http…"` or `href='http…'` in any tag, the name in any case and spaces around `=`; other schemes
+        // (mailto:, the unsubscribe link's own) stay. A hand-written scan: it runs for every copy of every message.
+        while let link = nextLink(in: bytes, from: index) {
+            result += String(decoding: bytes[copied..<link.start], as: UTF8.self)
+            let target = String(decoding: bytes[link.target], as: UTF8.self).replacingOccurrences(of: "&amp;", with: "&")
             if target.hasPrefix(linkBase + "/-/") {
-                result += rest[match.range]
+                result += String(decoding: bytes[link.start..<link.end], as: UTF8.self)
             } else {
+                let quote = String(UnicodeScalar(link.quote))
                 let token = try token(Claims(o: operation, s: seq, u: target), resource: resource)
                 result += "href=\(quote)\(linkBase)/-/t/c/\(token)\(quote)"
             }
-            rest = rest[match.range.upperBound...]
+            copied = link.end
+            index = link.end
         }
-        result += rest
+        result += String(decoding: bytes[copied...], as: UTF8.self)
         let pixel = try token(Claims(o: operation, s: seq, u: nil), resource: resource)
         let image = #"<img src="\#(linkBase)/-/t/o/\#(pixel)" width="1" height="1" alt="" style="display:none">"#
         if let body = result.range(of: "</body>", options: [.caseInsensitive, .backwards]) {
@@ -65,6 +70,56 @@ enum EmailTracking {
             result += image
         }
         return result
+    }
+}
+
+extension EmailTracking {
+    /// A link attribute found by ``nextLink(in:from:)``: the whole `href=…` from `start` to `end` (after its closing
+    /// quote), the URL's bytes and the quote.
+    struct Link {
+        let start: Int
+        let end: Int
+        let target: Range<Int>
+        let quote: UInt8
+    }
+
+    /// The next `href\s*=\s*(["'])(https?://[^"'<>\s]+)\1` at or after `from`, `href` and the scheme in any case.
+    static func nextLink(in bytes: [UInt8], from: Int) -> Link? {
+        func lower(_ byte: UInt8) -> UInt8 { (0x41...0x5A).contains(byte) ? byte | 0x20 : byte }
+        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || (0x09...0x0D).contains(byte) }
+        let href: [UInt8] = Array("href".utf8)
+        var index = from
+        while index + href.count <= bytes.count {
+            defer { index += 1 }
+            guard lower(bytes[index]) == href[0], lower(bytes[index + 1]) == href[1], lower(bytes[index + 2]) == href[2],
+                lower(bytes[index + 3]) == href[3]
+            else { continue }
+            var cursor = index + 4
+            while cursor < bytes.count, isSpace(bytes[cursor]) { cursor += 1 }
+            guard cursor < bytes.count, bytes[cursor] == UInt8(ascii: "=") else { continue }
+            cursor += 1
+            while cursor < bytes.count, isSpace(bytes[cursor]) { cursor += 1 }
+            guard cursor < bytes.count, bytes[cursor] == UInt8(ascii: "\"") || bytes[cursor] == UInt8(ascii: "'") else { continue }
+            let quote = bytes[cursor]
+            let start = cursor + 1
+            var end = start
+            while end < bytes.count {
+                let byte = bytes[end]
+                if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") || byte == UInt8(ascii: "<") || byte == UInt8(ascii: ">") || isSpace(byte)
+                {
+                    break
+                }
+                end += 1
+            }
+            guard end < bytes.count, bytes[end] == quote else { continue }
+            let scheme = bytes[start..<min(end, start + 8)].map(lower)
+            let http = Array("http://".utf8)
+            let https = Array("https://".utf8)
+            let schemeLength = scheme.starts(with: https) ? https.count : scheme.starts(with: http) ? http.count : 0
+            guard schemeLength > 0, end - start > schemeLength else { continue }
+            return Link(start: index, end: end + 1, target: start..<end, quote: quote)
+        }
+        return nil
     }
 }
 

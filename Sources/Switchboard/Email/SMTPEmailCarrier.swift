@@ -57,8 +57,8 @@ public struct SMTPRelay: Sendable, Equatable {
     }
 }
 
-/// Delivers over SMTP (RFC 5321): a transaction per recipient's copy, connections reused within a batch (a batch is
-/// one lane: one recipient domain, or one of the relay's connections). Replies map to outcomes: `2xx` after DATA delivered, `4xx` (or a
+/// Delivers over SMTP (RFC 5321): a transaction per recipient's copy, connections kept open from batch to batch
+/// (``SMTPConnectionPool``; a batch is one lane: one recipient domain, or one of the relay's connections). Replies map to outcomes: `2xx` after DATA delivered, `4xx` (or a
 /// server out of reach) deferred, `5xx` bounced.
 struct SMTPEmailCarrier: EmailCarrier {
     static let name = "smtp"
@@ -69,6 +69,8 @@ struct SMTPEmailCarrier: EmailCarrier {
     let hostname: String
     let timeouts: SMTPTimeouts
     let logger: Logger
+    /// Connections kept open between batches.
+    var pool = SMTPConnectionPool()
 
     var name: String { Self.name }
     var window: Int { 50 }
@@ -116,19 +118,24 @@ struct SMTPEmailCarrier: EmailCarrier {
             }
         }
         var lastFailure = "No mail server could be reached."
-        for (host, _, configuration) in hosts {
+        for (host, port, configuration) in hosts {
+            let server = "\(configuration.host):\(port)"
             let connection: SMTPConnection
-            do {
-                connection = try await SMTPConnection.connect(configuration: configuration, logger: logger)
-            } catch {
-                lastFailure = "\(host): \(error)"
-                continue
+            if let pooled = await pool.take(server) {
+                connection = pooled
+            } else {
+                do {
+                    connection = try await SMTPConnection.connect(configuration: configuration, logger: logger)
+                } catch {
+                    lastFailure = "\(host): \(error)"
+                    continue
+                }
             }
             var outcomes: [EmailDeliveryOutcome] = []
             for envelope in envelopes {
                 outcomes.append(await send(envelope, over: connection, host: host))
             }
-            await connection.quit()
+            await pool.give(connection, to: server)
             return outcomes
         }
         return envelopes.map { _ in .deferred(server: nil, reason: lastFailure) }
