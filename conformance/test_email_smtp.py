@@ -53,6 +53,7 @@ class MailServer:
     def __init__(self, certificate=None, credentials=None, require_tls=True):
         self.messages = []
         self.refusals = []
+        self.peers = set()          # (address, port) of every connection a message came over
         self.lock = threading.Lock()
         self.busy_seen = set()
         kwargs = {}
@@ -86,6 +87,7 @@ class MailServer:
 
     async def handle_DATA(self, server, session, envelope):
         with self.lock:
+            self.peers.add(tuple(session.peer[:2]))
             self.messages.append({
                 "mail_from": envelope.mail_from, "rcpt_tos": list(envelope.rcpt_tos), "data": envelope.original_content,
                 "tls": session.ssl is not None, "login": session.auth_data.login.decode() if session.authenticated else None,
@@ -172,6 +174,13 @@ def test_a_relay_that_insists_on_starttls_and_auth_gets_signed_mail_and_its_refu
         client.begin_send(message(f"DoNotReply@{domain}", ["busy@example.net"])).result()
         (later,) = reports(receiver, "busy@example.net", 1)
         assert later.data["status"] == "Delivered" and len(relay.received("busy@example.net")) == 1
+
+        # Connections stay open from batch to batch: sends one after another share the relay connection.
+        peers = set(relay.peers)
+        for name in ("carl", "dora", "emil"):
+            client.begin_send(message(f"DoNotReply@{domain}", [f"{name}@example.net"])).result()
+            wait(lambda: relay.received(f"{name}@example.net"), timeout=30)
+        assert len(relay.peers - peers) <= 1, relay.peers
 
         # Neither the relay's password nor a message body is written to the log.
         log = server.read_log()
