@@ -200,12 +200,17 @@ import Testing
         }
     }
 
-    @Test func signingOutNeedsTheTokenAndEndsTheCookie() async throws {
-        try await withConsole { f, client in
+    @Test(arguments: TestEngine.available)
+    func signingOutNeedsTheTokenAndEndsTheSessionEverywhere(engine: TestEngine) async throws {
+        try await withConsole(engine: engine) { f, client in
             let (cookie, csrf) = try await f.signIn(client)
             #expect(try await f.post(client, "/-/console/signout", cookie: cookie, fields: [:]).status == .forbidden)
             let out = try await f.post(client, "/-/console/signout", cookie: cookie, fields: ["_csrf": csrf])
             #expect(out.status == .seeOther && out.headers[.setCookie]?.contains("Max-Age=0") == true)
+            // A copy of the cookie kept from before is refused too: the session is signed out, not only forgotten.
+            let copied = try await client.execute(uri: "/-/console/r/alpha", method: .get, headers: [.cookie: cookie])
+            #expect(copied.status == .seeOther && copied.headers[.location] == "/-/console/signin")
+            #expect(try await client.execute(uri: "/-/console/r/alpha/live", method: .get, headers: [.cookie: cookie]).status == .unauthorized)
         }
     }
 

@@ -79,8 +79,9 @@ public struct Console: Sendable {
     }
 
     @Sendable func signOut(_ request: SystemRequest) async throws -> Response {
-        let session = try authorized(request)
+        let session = try await authorized(request)
         try checkCSRF(request, session: session)
+        try await access.revoke(session)
         var response = Self.redirect("/-/console/signin")
         response.headers[values: .setCookie] = [access.setCookie(nil, secure: secureCookies)]
         return response
@@ -89,7 +90,7 @@ public struct Console: Sendable {
     // MARK: Pages
 
     @Sendable func home(_ request: SystemRequest) async throws -> Response {
-        guard let session = access.session(cookieHeader: request.headers[.cookie]) else { return Self.redirect("/-/console/signin") }
+        guard let session = try await access.activeSession(cookieHeader: request.headers[.cookie]) else { return Self.redirect("/-/console/signin") }
         let names = try await resourceNames(for: session)
         if names.count == 1, let only = names.first { return Self.redirect("/-/console/r/\(ConsolePaths.segment(only))") }
         let records = try await runtime.directory.records().filter { names.contains($0.name) }
@@ -113,7 +114,7 @@ public struct Console: Sendable {
     }
 
     @Sendable func pick(_ request: SystemRequest) async throws -> Response {
-        let session = try authorized(request)
+        let session = try await authorized(request)
         guard let name = request.query["resource"], session.allows(name) else { return Self.redirect("/-/console") }
         return Self.redirect("/-/console/r/\(ConsolePaths.segment(name))")
     }
@@ -153,7 +154,7 @@ public struct Console: Sendable {
         _ request: SystemRequest, slug: String,
         _ body: (ConsoleAccess.Session, ResourceHandle, ConsoleRequest) async throws -> ConsoleReply
     ) async throws -> Response {
-        guard let session = access.session(cookieHeader: request.headers[.cookie]) else {
+        guard let session = try await access.activeSession(cookieHeader: request.headers[.cookie]) else {
             if request.method == .get { return Self.redirect("/-/console/signin") }
             return Self.html(
                 ConsoleHTML.bare(title: "Signed out", body: "<p class=\"error-box\" role=\"alert\">Sign in to use the console.</p>"),
@@ -215,8 +216,8 @@ public struct Console: Sendable {
         try await runtime.directory.records().filter { $0.state == .active && session.allows($0.name) }.map(\.name).sorted()
     }
 
-    func authorized(_ request: SystemRequest) throws -> ConsoleAccess.Session {
-        guard let session = access.session(cookieHeader: request.headers[.cookie]) else {
+    func authorized(_ request: SystemRequest) async throws -> ConsoleAccess.Session {
+        guard let session = try await access.activeSession(cookieHeader: request.headers[.cookie]) else {
             throw APIError(status: .unauthorized, code: "ConsoleSignInRequired", message: "Sign in to use the console.")
         }
         return session
@@ -241,7 +242,7 @@ public struct Console: Sendable {
     /// keep the connection and its proxies alive. A stream ends after 5 minutes (the browser reconnects at once)
     /// or when the server stops.
     @Sendable func live(_ request: SystemRequest) async throws -> Response {
-        guard let session = access.session(cookieHeader: request.headers[.cookie]) else {
+        guard let session = try await access.activeSession(cookieHeader: request.headers[.cookie]) else {
             throw APIError(status: .unauthorized, code: "ConsoleSignInRequired", message: "Sign in to use the console.")
         }
         let name = request.parameter("resource")

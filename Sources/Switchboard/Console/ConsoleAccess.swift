@@ -111,6 +111,17 @@ public struct ConsoleAccess: Sendable {
         return nil
     }
 
+    /// The session a request carries, if it is also not signed out (checked in the directory, so on every node).
+    public func activeSession(cookieHeader: String?) async throws -> Session? {
+        guard let session = session(cookieHeader: cookieHeader) else { return nil }
+        return try await directory.isConsoleSessionRevoked(id: session.id) ? nil : session
+    }
+
+    /// Signs `session` out: its cookie is refused from now on, wherever it is presented.
+    public func revoke(_ session: Session) async throws {
+        try await directory.revokeConsoleSession(id: session.id, expiresAt: Timestamp(milliseconds: session.expiresAt), now: clock.now)
+    }
+
     /// The `Set-Cookie` header that starts `session`, or (with `nil`) ends the current one.
     public func setCookie(_ session: Session?, secure: Bool) -> String {
         let attributes = "Path=/-/console; HttpOnly; SameSite=Strict" + (secure ? "; Secure" : "")

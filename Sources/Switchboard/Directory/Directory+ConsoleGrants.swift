@@ -13,4 +13,21 @@ extension Directory {
             return true
         }
     }
+
+    /// Records a console session as signed out until it would have expired.
+    func revokeConsoleSession(id: String, expiresAt: Timestamp, now: Timestamp) async throws {
+        try await write { db in
+            try await db.delete(from: "console_revoked_sessions").where("expires_at", .lessThan, now.milliseconds).run()
+            guard try await db.select().column("id").from("console_revoked_sessions").where("id", .equal, id).first() == nil else { return }
+            try await db.insert(into: "console_revoked_sessions").columns("id", "expires_at")
+                .values(SQLBind(id), SQLBind(expiresAt.milliseconds)).run()
+        }
+    }
+
+    /// Whether a console session was signed out.
+    func isConsoleSessionRevoked(id: String) async throws -> Bool {
+        try await database.read { db in
+            try await db.select().column("id").from("console_revoked_sessions").where("id", .equal, id).first() != nil
+        }
+    }
 }

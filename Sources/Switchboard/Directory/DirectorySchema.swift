@@ -77,5 +77,13 @@ enum DirectorySchema {
                     .column("expires_at", type: .bigint, .notNull)
                     .run()
             },
+            Migration(6, "console signed-out sessions") { db, _ in
+                // Sessions signed out before they expired: their cookie (signed, so valid until it expires) is refused
+                // on every node, even if it was copied.
+                try await db.create(table: "console_revoked_sessions")
+                    .column("id", type: .text, .primaryKey(autoIncrement: false), .notNull)
+                    .column("expires_at", type: .bigint, .notNull)
+                    .run()
+            },
         ])
 }

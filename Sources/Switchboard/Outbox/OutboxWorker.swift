@@ -147,7 +147,7 @@ public struct OutboxWorker: Service {
                 }
                 try await Outbox.release(surplus, owner: owner, in: store)
             } catch {
-                runtime.logger.error("claiming outbox work failed", metadata: ["error": "\(DatabaseErrorDescription.describe(error))"])
+                Self.report("claiming outbox work failed", error, to: runtime.logger)
             }
         }
         return result
@@ -189,7 +189,7 @@ public struct OutboxWorker: Service {
             do {
                 held = try await Outbox.renewLeases(of: Array(remaining), owner: owner, until: clock.now.adding(lease), in: store)
             } catch {
-                logger.error("renewing outbox leases failed", metadata: ["error": "\(DatabaseErrorDescription.describe(error))"])
+                Self.report("renewing outbox leases failed", error, to: logger)
                 return
             }
             remaining = remaining.filter { held.contains($0.id) }[...]
@@ -227,7 +227,7 @@ public struct OutboxWorker: Service {
                 try await Outbox.markStarted(live, owner: owner, in: store)
             } catch {
                 // Nothing is sent that could not be counted; the rows come back when their lease runs out.
-                logger.error("marking outbox deliveries failed", metadata: ["error": "\(DatabaseErrorDescription.describe(error))"])
+                Self.report("marking outbox deliveries failed", error, to: logger)
                 return []
             }
             let began = ContinuousClock.now
@@ -282,7 +282,7 @@ public struct OutboxWorker: Service {
             }
             activity?.touch(resource.id)
         } catch {
-            logger.error("recording outbox attempts failed", metadata: ["error": "\(DatabaseErrorDescription.describe(error))"])
+            Self.report("recording outbox attempts failed", error, to: logger)
         }
         for (item, result, decision) in recorded where decision.state == .dead {
             logger.notice(
@@ -290,6 +290,13 @@ public struct OutboxWorker: Service {
                 metadata: ["kind": "\(item.kind)", "target": "\(item.target)", "reason": "\(decision.error ?? result.error ?? "rejected")"])
         }
         return deferred
+    }
+
+    /// Logs a failed step at `error`, unless the worker is stopping: a query cancelled by a graceful shutdown is expected
+    /// (what it was doing is handed back with the leases) and is only worth a debug line.
+    static func report(_ message: Logger.Message, _ error: any Error, to logger: Logger) {
+        let stopping = error is CancellationError || Task.isCancelled
+        logger.log(level: stopping ? .debug : .error, message, metadata: ["error": "\(DatabaseErrorDescription.describe(error))"])
     }
 
     /// Deliveries recorded together: the same answer in the same time.
