@@ -51,15 +51,7 @@ import Testing
         /// Buys a sandbox toll-free number for `resource`.
         func number(for name: String) async throws -> String {
             let resource = try #require(try await server.runtime.resources.handle(named: name))
-            let numbers = try #require(assembly.capability(NumbersCapability.self)).service
-            let search = try await numbers.search(
-                country: "US",
-                .init(
-                    type: .tollFree, assignment: .application, capabilities: .init(calling: .none, sms: .inboundOutbound), areaCode: nil, quantity: 1),
-                in: resource)
-            let result = try await numbers.searchResult(String(search.id.dropFirst("search_".count)), in: resource)
-            _ = try await numbers.purchase(search: result.searchId, agreeToNotResell: false, in: resource)
-            return result.phoneNumbers[0]
+            return try await #require(assembly.capability(NumbersCapability.self)).service.buySandboxTollFreeNumber(in: resource)
         }
     }
 

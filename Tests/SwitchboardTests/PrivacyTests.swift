@@ -88,13 +88,7 @@ import Testing
             let resource = try #require(try await server.runtime.resources.handle(named: "shop"))
             let assembly = try Assembly(runtime: server.runtime, httpClient: .shared)
             let numbers = try #require(assembly.capability(NumbersCapability.self)).service
-            let search = try await numbers.search(
-                country: "US",
-                .init(
-                    type: .tollFree, assignment: .application, capabilities: .init(calling: .none, sms: .inboundOutbound), areaCode: nil, quantity: 1),
-                in: resource)
-            let found = try await numbers.searchResult(String(search.id.dropFirst("search_".count)), in: resource)
-            _ = try await numbers.purchase(search: found.searchId, agreeToNotResell: false, in: resource)
+            let number = try await numbers.buySandboxTollFreeNumber(in: resource)
             let policy = assembly.platform.policy
             for (recipient, channel) in [
                 (Self.alicePhone, MessagingChannel.sms), (Self.bobPhone, .sms), (Self.aliceEmail, .email), (Self.bobEmail, .email),
@@ -108,7 +102,7 @@ import Testing
             let sms = try #require(assembly.capability(SMSCapability.self)).service
             _ = try await sms.send(
                 .init(
-                    from: found.phoneNumbers[0], recipients: [.init(to: Self.alicePhone), .init(to: Self.bobPhone)], message: "Your order shipped.",
+                    from: number, recipients: [.init(to: Self.alicePhone), .init(to: Self.bobPhone)], message: "Your order shipped.",
                     deliveryReport: true, tag: "t", reportTimeoutSeconds: nil),
                 in: resource)
             let email = try #require(assembly.capability(EmailCapability.self)).service

@@ -70,17 +70,11 @@ import Testing
             runtime.configuration.sms.pacing = pacing
             let assembly = try Assembly(runtime: runtime, httpClient: .shared)
             let numbers = try #require(assembly.capability(NumbersCapability.self)).service
-            let search = try await numbers.search(
-                country: "US",
-                .init(
-                    type: .tollFree, assignment: .application, capabilities: .init(calling: .none, sms: .inboundOutbound), areaCode: nil, quantity: 1),
-                in: resource)
-            let result = try await numbers.searchResult(String(search.id.dropFirst("search_".count)), in: resource)
-            _ = try await numbers.purchase(search: result.searchId, agreeToNotResell: false, in: resource)
+            let number = try await numbers.buySandboxTollFreeNumber(in: resource)
             try await body(
                 Fixture(
                     server: server, assembly: assembly, sms: try #require(assembly.capability(SMSCapability.self)).service, numbers: numbers,
-                    policy: assembly.platform.policy, resource: resource, clock: clock, number: result.phoneNumbers[0]))
+                    policy: assembly.platform.policy, resource: resource, clock: clock, number: number))
         }
     }
 

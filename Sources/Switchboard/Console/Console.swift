@@ -163,7 +163,7 @@ public struct Console: Sendable {
         let name = request.parameter("resource")
         let names = try await resourceNames(for: session)
         let csrf = access.csrfToken(for: session)
-        let notice = Self.cookie(Self.noticeCookie, in: request.headers[.cookie]).flatMap { Base64URL.decode($0) }.flatMap {
+        let notice = ConsoleAccess.cookies(named: Self.noticeCookie, in: request.headers[.cookie]).first.flatMap { Base64URL.decode($0) }.flatMap {
             String(data: $0, encoding: .utf8)
         }
         func shell(_ title: String) -> ConsoleHTML.Shell {
@@ -318,15 +318,6 @@ public struct Console: Sendable {
         headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
         headers[.cacheControl] = "no-cache"
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
-    }
-
-    static func cookie(_ name: String, in header: String?) -> String? {
-        guard let header else { return nil }
-        for pair in header.split(separator: ";") {
-            let parts = pair.split(separator: "=", maxSplits: 1)
-            if parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces) == name { return parts[1].trimmingCharacters(in: .whitespaces) }
-        }
-        return nil
     }
 
     /// The fields of an `application/x-www-form-urlencoded` body.

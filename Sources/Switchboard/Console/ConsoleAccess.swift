@@ -99,13 +99,8 @@ public struct ConsoleAccess: Sendable {
 
     /// The session a request's `Cookie` header carries, if it is signed by this deployment and not expired.
     public func session(cookieHeader: String?) -> Session? {
-        guard let cookieHeader else { return nil }
-        for pair in cookieHeader.split(separator: ";") {
-            let parts = pair.split(separator: "=", maxSplits: 1)
-            guard parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces) == Self.cookieName else { continue }
-            guard let session = verify(parts[1].trimmingCharacters(in: .whitespaces), purpose: "session", as: Session.self),
-                clock.now.milliseconds < session.expiresAt
-            else { continue }
+        for value in Self.cookies(named: Self.cookieName, in: cookieHeader) {
+            guard let session = verify(value, purpose: "session", as: Session.self), clock.now.milliseconds < session.expiresAt else { continue }
             return session
         }
         return nil
@@ -139,6 +134,16 @@ public struct ConsoleAccess: Sendable {
     public func checkCSRF(_ token: String?, for session: Session) -> Bool {
         guard let token, let presented = Base64URL.decode(token) else { return false }
         return HMAC<SHA256>.isValidAuthenticationCode(presented, authenticating: Data("csrf:\(session.id)".utf8), using: key)
+    }
+
+    /// The values of the cookies named `name` in a `Cookie` header, in order.
+    static func cookies(named name: String, in header: String?) -> [String] {
+        guard let header else { return [] }
+        return header.split(separator: ";").compactMap { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces) == name else { return nil }
+            return parts[1].trimmingCharacters(in: .whitespaces)
+        }
     }
 
     // MARK: Signing
