@@ -77,7 +77,7 @@ import Testing
 
     /// Waits until the carrier holds a bind (the simulator sees it a moment before the carrier can use it).
     func bound(_ simulator: SMSCSimulator, _ carrier: SMPPCarrier) async throws {
-        try await simulator.waitUntil("bound", timeout: .seconds(10)) { _ in carrier.binds.load(ordering: .relaxed) >= 1 }
+        try await simulator.waitUntil("bound") { _ in carrier.binds.load(ordering: .relaxed) >= 1 }
     }
 
     @Test func submitsEverySegmentWithinItsWindowAndHandsBackReceiptsAndInboundMessages() async throws {
@@ -122,7 +122,7 @@ import Testing
         try await withCarrier { carrier, simulator, sink, message in
             try await bound(simulator, carrier)
             simulator.dropConnections()
-            try await simulator.waitUntil("bound again", timeout: .seconds(10)) { _ in carrier.binds.load(ordering: .relaxed) == 2 }
+            try await simulator.waitUntil("bound again") { _ in carrier.binds.load(ordering: .relaxed) == 2 }
             // A receipt that could not be recorded is refused to the SMSC, which delivers it again.
             sink.failures.withLock { $0 = 1 }
             let outcomes = await carrier.submit([message("+14255550121")])
@@ -134,7 +134,7 @@ import Testing
 
     @Test func aRefusedBindIsRetriedAndNothingIsSubmittedMeanwhile() async throws {
         try await withCarrier(password: "wrong") { carrier, simulator, _, message in
-            try await simulator.waitUntil("attempted", timeout: .seconds(5)) { $0.connectionCount >= 1 }
+            try await simulator.waitUntil("attempted") { $0.connectionCount >= 1 }
             let outcomes = await carrier.submit([message("+14255550131")])
             guard case .retry(let reason, _) = outcomes.first else { Issue.record("\(outcomes)"); return }
             #expect(reason.contains("not bound"))
