@@ -77,8 +77,9 @@ struct OperationLogService: Service {
     func run() async throws {
         while !Task.isCancelledOrShuttingDown {
             try? await cancelWhenGracefulShutdown { try await clock.sleep(for: .seconds(1)) }
-            await log.flush()
+            // A flush waiting for an unreachable store gives way to the shutdown (its entries stay buffered).
+            await cancelWhenGracefulShutdown { await log.flush() }
         }
-        await log.flush()
+        await clock.finishing { await log.flush() }
     }
 }

@@ -54,9 +54,12 @@ public struct OutboxWorker: Service {
         await cancelWhenGracefulShutdown {
             await deliverUntilCancelled()
         }
-        // Hand what was claimed but not finished back at once, rather than when its lease runs out.
-        for store in await stores() {
-            try? await Outbox.releaseLeases(of: owner, in: store)
+        // Hand what was claimed but not finished back at once, rather than when its lease runs out; a store that
+        // cannot be reached (PostgreSQL gone) must not hold the shutdown: its leases run out on their own.
+        await clock.finishing {
+            for store in await stores() {
+                try? await Outbox.releaseLeases(of: owner, in: store)
+            }
         }
     }
 
