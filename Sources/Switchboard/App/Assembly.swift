@@ -39,11 +39,13 @@ public struct Assembly: Sendable {
         outbound.timeout.connect = .seconds(min(5, max(1, configuration.events.timeout.components.seconds)))
         let userTokens = UserTokenAuthenticator(validator: IdentityTokenValidator(), clock: clock)
         let activity = ConsoleActivity()
-        let changes = Changes(clock: clock, observers: [hub, work], activity: activity)
+        let events = EventLog(
+            catalog: catalog, consumers: types.flatMap { $0.eventLogConsumers } + [RealtimeNotification()], logger: runtime.logger)
+        let changes = Changes(clock: clock, observers: [hub, work], activity: activity, events: events, logger: runtime.logger)
         let platform = Platform(
             runtime: runtime,
             changes: changes,
-            events: EventLog(catalog: catalog, consumers: types.flatMap { $0.eventLogConsumers } + [RealtimeNotification()]),
+            events: events,
             catalog: catalog,
             personalData: personalData,
             accessKey: AccessKeyAuthenticator(clock: clock),
@@ -77,7 +79,7 @@ public struct Assembly: Sendable {
         self.maintenance = MaintenanceService(
             runtime: runtime,
             rules: rules,
-            erasableTables: personalData.erasableTables, metrics: metrics.registry)
+            erasableTables: personalData.erasableTables, events: events, metrics: metrics.registry)
     }
 
     /// The services that run while the server runs. A service group stops its services in reverse order: the

@@ -332,6 +332,29 @@ enum ChatStore {
             .run()
     }
 
+    /// What a send needs to know in one read: every membership period of the thread (who, and whether current;
+    /// nothing decrypted) and how many text and html messages it had since `since` (the rate window; an index range
+    /// read, `chat_messages_time`).
+    static func sendRoster(_ db: any SQLDatabase, resource: ResourceHandle, thread: String, since: Timestamp) async throws
+        -> (members: [(participant: String, current: Bool)], recentMessages: Int)
+    {
+        let rows = try await db.raw(
+            """
+            SELECT m.participant, m.removed_at,
+                   (SELECT COUNT(*) FROM chat_messages msg
+                    WHERE msg.resource_id = \(bind: resource.storageID) AND msg.thread_id = \(bind: thread)
+                      AND msg.created_at >= \(bind: since.milliseconds) AND msg.type IN ('text', 'html')) AS recent
+            FROM chat_memberships m
+            WHERE m.resource_id = \(bind: resource.storageID) AND m.thread_id = \(bind: thread)
+            ORDER BY m.joined_at, m.participant, m.period
+            """
+        ).all()
+        let members = try rows.map {
+            (participant: try $0.decode(column: "participant", as: String.self), current: try $0.decode(column: "removed_at", as: Int64?.self) == nil)
+        }
+        return (members, try rows.first?.decode(column: "recent", as: Int.self) ?? 0)
+    }
+
     /// The send-rate window of a thread: how many text and html messages were sent since `since`, and, when that
     /// is `limit` or more, when the message was sent whose leaving the window lets the next one in. Both are index
     /// range reads (`chat_messages_time`): the cost depends on neither the thread's size nor the limit.

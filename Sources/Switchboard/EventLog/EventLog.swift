@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import SQLKit
 
 /// Told about events inside the transaction that appends them, so what it writes commits or rolls back with them:
@@ -12,9 +13,10 @@ public protocol EventLogConsumer: Sendable {
 /// webhook deliveries are rendered from it. Appending only appends: who hears about events is the business of
 /// the consumers registered with the log.
 ///
-/// Event ids come from a per-resource counter row updated in the appending transaction, so ids are handed out in
-/// commit order: a reader that has seen id N has seen every committed event below N. That is what lets a
-/// real-time client resume from the last id it saw without losing anything.
+/// Event ids come from a per-resource counter row, so ids are handed out in commit order: a reader that has seen
+/// id N has seen every committed event below N. That is what lets a real-time client resume from the last id it saw
+/// without losing anything. The counter moves in the appending transaction on SQLite and just after it commits on
+/// PostgreSQL (``EventSequencer``).
 public struct EventLog: Sendable {
     static let dataField = PersonalField(rawValue: "events.data")
 
@@ -24,28 +26,26 @@ public struct EventLog: Sendable {
 
     let catalog: EventCatalog
     let consumers: [any EventLogConsumer]
+    /// Numbers events after their transaction commits, where writers commit concurrently (``EventSequencer``).
+    let sequencer: EventSequencer
 
-    public init(catalog: EventCatalog, consumers: [any EventLogConsumer]) {
+    public init(catalog: EventCatalog, consumers: [any EventLogConsumer], logger: Logger = Logger(label: "switchboard.events")) {
         self.catalog = catalog
         self.consumers = consumers
+        self.sequencer = EventSequencer(catalog: catalog, consumers: consumers, logger: logger)
     }
 
-    /// Appends events in the change's transaction and hands them to the consumers; returns them with their ids.
-    @discardableResult
-    public func append(_ events: [NewEvent], in tx: Transaction) async throws -> [AppendedEvent] {
-        guard !events.isEmpty else { return [] }
+    /// Appends events in the change's transaction.
+    ///
+    /// With one writer (SQLite) they take their ids from the resource's counter here and go to the consumers in
+    /// this transaction. Where writers commit concurrently (PostgreSQL) they are written pending, and ``Changes``
+    /// has them numbered and handed to the consumers once the transaction has committed (``EventSequencer``); either
+    /// way, when the change returns they are in the log.
+    public func append(_ events: [NewEvent], in tx: Transaction) async throws {
+        guard !events.isEmpty else { return }
         let resource = tx.resource
-        let count = Int64(events.count)
-        let last =
-            try await tx.db.insert(into: "event_counters")
-            .columns("resource_id", "last_id")
-            .values(SQLBind(resource.storageID), SQLBind(count))
-            .onConflict(with: ["resource_id"]) {
-                $0.set(SQLIdentifier("last_id"), to: SQLBinaryExpression(SQLColumn("last_id", table: "event_counters"), .add, SQLBind(count)))
-            }
-            .returning("last_id")
-            .first(decodingColumn: "last_id", as: Int64.self) ?? count
-        let first = last - count + 1
+        let sequencedAfterCommit = tx.db.dialect.hasConcurrentWriters
+        let first = sequencedAfterCommit ? 0 : try await Self.reserveIDs(events.count, in: tx)
         var appended: [AppendedEvent] = []
         // One statement for all of them (a batch of receipts appends dozens).
         var insert = tx.db.insert(into: "events")
@@ -55,21 +55,47 @@ public struct EventLog: Sendable {
             let header = EventHeader(id: first + Int64(offset), type: event.type, recipients: event.recipients, createdAt: tx.now)
             let data = try JSONBody.encoder.encode(event.payload)
             let recipients = String(decoding: try JSONBody.encoder.encode(event.recipients), as: UTF8.self)
+            let subjectIndex = event.subject.map(resource.crypto.subjectIndex)
+            let id: any SQLExpression = sequencedAfterCommit ? SQLPendingEventID() : SQLBind(header.id)
             insert = insert.values(
-                SQLBind(resource.storageID), SQLBind(header.id), SQLBind(event.type), SQLBind(event.correlation?.scope),
-                SQLBind(event.correlation?.item), SQLBind(event.subject.map(resource.crypto.subjectIndex)), SQLBind(recipients),
+                SQLBind(resource.storageID), id, SQLBind(event.type), SQLBind(event.correlation?.scope),
+                SQLBind(event.correlation?.item), SQLBind(subjectIndex), SQLBind(recipients),
                 SQLBind(try resource.crypto.seal(data: data, field: Self.dataField)), SQLBind(tx.now.milliseconds))
             appended.append(
                 AppendedEvent(
-                    header: header, payload: event.payload, correlation: event.correlation, subject: event.subject,
+                    header: header, payload: event.payload, correlation: event.correlation, subjectIndex: subjectIndex,
                     projection: catalog.projection(for: event.type)))
         }
         try await insert.run()
+        if sequencedAfterCommit {
+            tx.leaves(.pendingEvents)
+        } else {
+            try await Self.handOver(appended, to: consumers, in: tx)
+        }
+    }
+
+    /// Moves the resource's counter on by `count`, locking its row until the transaction ends; returns the first of
+    /// the ids reserved.
+    static func reserveIDs(_ count: Int, in tx: Transaction) async throws -> Int64 {
+        let count = Int64(count)
+        let last =
+            try await tx.db.insert(into: "event_counters")
+            .columns("resource_id", "last_id")
+            .values(SQLBind(tx.resource.storageID), SQLBind(count))
+            .onConflict(with: ["resource_id"]) {
+                $0.set(SQLIdentifier("last_id"), to: SQLBinaryExpression(SQLColumn("last_id", table: "event_counters"), .add, SQLBind(count)))
+            }
+            .returning("last_id")
+            .first(decodingColumn: "last_id", as: Int64.self) ?? count
+        return last - count + 1
+    }
+
+    /// Hands numbered events to the consumers, in the transaction that numbered them.
+    static func handOver(_ appended: [AppendedEvent], to consumers: [any EventLogConsumer], in tx: Transaction) async throws {
         for consumer in consumers {
             try await consumer.appended(appended, in: tx)
         }
         tx.leaves(.events)
-        return appended
     }
 
     // MARK: Reading
@@ -119,7 +145,7 @@ public struct EventLog: Sendable {
     /// The oldest id the log still holds for the resource; `nil` when it holds none.
     public static func oldestID(resource: ResourceHandle, in db: any SQLDatabase) async throws -> Int64? {
         try await db.select().column(SQLFunction("MIN", args: SQLColumn("id")), as: "oldest").from("events")
-            .where("resource_id", .equal, resource.storageID)
+            .where("resource_id", .equal, resource.storageID).where("id", .greaterThan, 0)
             .first(decodingColumn: "oldest", as: Int64?.self) ?? nil
     }
 
@@ -196,5 +222,13 @@ public struct EventLog: Sendable {
                 Correlation(scope: scope, item: try row.decode(column: "correlation_item", as: String?.self))
             },
             subjectIndex: try row.decode(column: "subject_index", as: Data?.self))
+    }
+}
+
+/// `-nextval('event_pending_ids')`: a pending event's id (PostgreSQL; see ``EventSequencer``). Negative, so no reader,
+/// which reads ids above a cursor, sees the event until it is numbered; in the order events were appended.
+struct SQLPendingEventID: SQLExpression {
+    func serialize(to serializer: inout SQLSerializer) {
+        serializer.write("-nextval('event_pending_ids')")
     }
 }

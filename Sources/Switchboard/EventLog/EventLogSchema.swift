@@ -66,6 +66,15 @@ enum EventLogSchema {
         try await db.create(index: "events_subject").on("events").column("resource_id").column("subject_index").run()
     }
 
-    static let migrations = [v1, v2]
+    /// Events numbered after their transaction commits where writers commit concurrently (``EventSequencer``):
+    /// the sequence pending ids come from and an index of the pending events. Nothing on SQLite, which numbers
+    /// events in the appending transaction.
+    static let v3 = Migration(23, "events numbered after commit") { db, _ in
+        guard db.dialect.hasConcurrentWriters else { return }
+        try await db.raw("CREATE SEQUENCE event_pending_ids").run()
+        try await db.raw("CREATE INDEX events_pending ON events (resource_id, id) WHERE id < 0").run()
+    }
+
+    static let migrations = [v1, v2, v3]
     static let tables = ["events", "event_counters"]
 }

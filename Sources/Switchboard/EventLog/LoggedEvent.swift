@@ -53,17 +53,21 @@ public struct LoggedEvent: Sendable {
     public var createdAt: Timestamp { header.createdAt }
 }
 
-/// An event just appended, as the log's consumers see it inside the appending transaction: with its data still
-/// typed, so nobody decodes what was just encoded.
+/// An event just numbered, as the log's consumers see it inside the transaction that gave it its id: the appending
+/// transaction on SQLite (its data still typed, so nobody decodes what was just encoded), the sequencing pass on
+/// PostgreSQL (decoded from the log; see ``EventSequencer``).
 public struct AppendedEvent: Sendable {
     public let header: EventHeader
-    public let payload: any EventPayload
+    /// `nil` when no capability of this node knows the type.
+    public let payload: (any EventPayload)?
     public let correlation: Correlation?
-    public let subject: SubjectIdentifier?
+    /// The blind index of the person whose action or content the event carries.
+    public let subjectIndex: Data?
     let projection: (any ErasedEventProjection)?
 
     /// The Event Grid events it becomes (none when no capability renders its type).
     public var eventGridVariants: [EventGridVariant] {
-        projection?.eventGridVariants(of: payload, header: header) ?? []
+        guard let payload else { return [] }
+        return projection?.eventGridVariants(of: payload, header: header) ?? []
     }
 }

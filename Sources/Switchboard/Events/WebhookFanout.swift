@@ -14,7 +14,7 @@ struct WebhookFanout: EventLogConsumer {
             for subscription in subscriptions {
                 items += try Self.items(
                     for: event.header.id, variants: eventVariants, correlation: event.correlation,
-                    subjectIndex: event.subject.map(tx.resource.crypto.subjectIndex), subscription: subscription,
+                    subjectIndex: event.subjectIndex, subscription: subscription,
                     resource: tx.resource, now: tx.now)
             }
         }

@@ -14,17 +14,20 @@ public struct MaintenanceService: Service {
     /// Tables personal data is erased from outside the rules (a deleted message): reclaimed every pass.
     let erasableTables: [String]
     let interval: Duration
+    /// Numbers the events a stopped node left pending (``EventSequencer/sequenceStranded(in:resources:clock:)``).
+    let events: EventLog?
     /// Where each rule's passes, failures, durations and counted deletions are exposed (`/-/metrics`).
     let metrics: PrometheusCollectorRegistry?
 
     public init(
         runtime: Runtime, rules: [RetentionRule], erasableTables: [String], interval: Duration = .seconds(60),
-        metrics: PrometheusCollectorRegistry? = nil
+        events: EventLog? = nil, metrics: PrometheusCollectorRegistry? = nil
     ) {
         self.runtime = runtime
         self.rules = rules
         self.erasableTables = erasableTables
         self.interval = interval
+        self.events = events
         self.metrics = metrics
     }
 
@@ -75,6 +78,14 @@ public struct MaintenanceService: Service {
             }
             for geography in geographies {
                 let store = try await runtime.stores.store(for: geography)
+                if let events {
+                    do {
+                        _ = try await events.sequencer.sequenceStranded(in: store, resources: runtime.resources, clock: runtime.clock)
+                    } catch {
+                        runtime.logger.error(
+                            "numbering pending events failed", metadata: ["error": "\(DatabaseErrorDescription.describe(error))"])
+                    }
+                }
                 for rule in rules {
                     let started = ContinuousClock.now
                     do {

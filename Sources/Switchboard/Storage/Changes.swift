@@ -1,3 +1,4 @@
+import Logging
 import SQLKit
 
 /// Told after a change committed what work it left: the outbox workers wake for queued rows, the real-time hub
@@ -14,11 +15,19 @@ public struct Changes: Sendable {
     let observers: [any CommitObserver]
     /// Touched after every commit, with or without work: open console pages refresh.
     let activity: ConsoleActivity?
+    /// Numbers the events a change appended pending, once it has committed (PostgreSQL; see ``EventSequencer``).
+    let sequencer: EventSequencer?
+    let logger: Logger
 
-    public init(clock: any WallClock, observers: [any CommitObserver], activity: ConsoleActivity? = nil) {
+    public init(
+        clock: any WallClock, observers: [any CommitObserver], activity: ConsoleActivity? = nil, events: EventLog? = nil,
+        logger: Logger = Logger(label: "switchboard.changes")
+    ) {
         self.clock = clock
         self.observers = observers
         self.activity = activity
+        self.sequencer = events?.sequencer
+        self.logger = logger
     }
 
     /// Runs `body` in one transaction of `resource`'s store and tells the observers what it left once committed.
@@ -29,7 +38,21 @@ public struct Changes: Sendable {
             try await body(Transaction(db: db, resource: resource, now: clock.now, effects: effects))
         }
         activity?.touch(resource.id)
-        let work = effects.work
+        var work = effects.work
+        if work.contains(.pendingEvents) {
+            work.remove(.pendingEvents)
+            // The change has committed: failing it now would have the caller retry what is done. Its events stay
+            // pending until the next pass numbers them (at the latest the maintenance pass's).
+            if let sequencer {
+                do {
+                    work.formUnion(try await sequencer.sequence(resource, clock: clock))
+                } catch {
+                    logger.warning(
+                        "numbering the events of a committed change failed; the next pass will",
+                        metadata: ["error": "\(DatabaseErrorDescription.describe(error))"])
+                }
+            }
+        }
         if !work.isEmpty {
             for observer in observers { await observer.committed(work, resource: resource) }
         }

@@ -11,6 +11,11 @@ extension SQLDialect {
 
     /// `NOTIFY` delivered to other connections at commit: PostgreSQL. SQLite has no listeners to tell.
     var hasNotifications: Bool { name == "postgresql" }
+
+    /// Transactions commit concurrently, each paying its own wait for the disk, so a row every transaction updates
+    /// serializes them on that wait (PostgreSQL; SQLite's single writer commits batches of them at once). The event
+    /// log numbers events after the commit there (``EventSequencer``).
+    var hasConcurrentWriters: Bool { name == "postgresql" }
 }
 
 /// `FOR UPDATE SKIP LOCKED`: rows another transaction has locked are left out rather than waited for, so several

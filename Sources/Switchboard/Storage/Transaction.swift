@@ -37,6 +37,8 @@ public struct CommittedWork: OptionSet, Sendable, Hashable {
     public static let events = CommittedWork(rawValue: 1 << 0)
     /// Rows were queued in the outbox (the delivery workers take them).
     public static let outbox = CommittedWork(rawValue: 1 << 1)
+    /// Events were appended pending, to be numbered once the change has committed (``EventSequencer``).
+    public static let pendingEvents = CommittedWork(rawValue: 1 << 2)
 }
 
 /// The work a transaction has noted so far.
