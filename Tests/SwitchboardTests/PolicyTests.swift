@@ -508,7 +508,7 @@ import Testing
 
             // Erasing a phone number keeps its opt-out in force, without the number.
             try await f.policy.recordOptOut(.init(recipient: Self.bob, source: "keyword"), in: f.resource)
-            try await f.assembly.platform.changes.run(in: f.resource) { tx in
+            _ = try await f.assembly.platform.changes.run(in: f.resource) { tx in
                 try await f.assembly.platform.personalData.erase(.phoneNumber(Self.bob), in: tx)
             }
             let optOut = try #require(try await f.policy.optOuts(recipient: Self.bob, after: nil, limit: 10, in: f.resource).first)

@@ -245,7 +245,7 @@ import Testing
                     if let code { #expect(response.errorCode == code, "\(body)") }
                 }
             }
-            #expect(try await f.assembly.worker.pass() == false, "nothing was queued")
+            #expect(await f.assembly.worker.pass() == false, "nothing was queued")
 
             let id = try #require(try await f.run("exports", f.subject)["id"] as? String)
             #expect(try await f.shop.send(f.client, .get, "/privacy/erasures/\(id)?\(Self.version)").status == .notFound)

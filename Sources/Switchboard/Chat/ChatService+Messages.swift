@@ -38,14 +38,13 @@ extension ChatService {
             guard !own.isEmpty else { throw ChatError.threadNotFound }
             guard own.contains(where: \.current) else { throw ChatError.notAParticipant }
             let recipients = roster.members.filter(\.current).map(\.participant)
-            if roster.recentMessages >= limits.messagesPerWindow {
-                let window = try await ChatStore.sendWindow(
-                    db, resource: resource, thread: thread, since: windowStart, limit: limits.messagesPerWindow)
-                if window.count >= limits.messagesPerWindow, let oldest = window.freedBy {
-                    // Retry when enough of the window's messages have left it.
-                    let wait = oldest.milliseconds + Int64(limits.windowSeconds) * 1000 - now.milliseconds
-                    throw ChatError.rateLimited(retryAfter: Int(max(1, (wait + 999) / 1000)))
-                }
+            if let oldest = try await ChatStore.windowFreedBy(
+                db, resource: resource, thread: thread, since: windowStart, count: roster.recentMessages,
+                limit: limits.messagesPerWindow)
+            {
+                // Retry when enough of the window's messages have left it.
+                let wait = oldest.milliseconds + Int64(limits.windowSeconds) * 1000 - now.milliseconds
+                throw ChatError.rateLimited(retryAfter: Int(max(1, (wait + 999) / 1000)))
             }
             let sender = user.id.rawID
             try await ChatStore.insertMessage(

@@ -25,8 +25,6 @@ public struct ChatService: Sendable {
         let thread: ChatThreadRecord
         /// The caller's membership periods, oldest first.
         let memberships: [ChatMembershipRecord]
-        /// Every membership of the thread, when asked for.
-        var everyone: [ChatMembershipRecord]?
         var isCurrent: Bool { memberships.contains(where: \.isCurrent) }
 
         func shows(_ message: ChatMessageRecord) -> Bool {
@@ -35,23 +33,21 @@ public struct ChatService: Sendable {
     }
 
     /// Loads the thread and the caller's memberships. A thread that does not exist, is deleted, or that the caller
-    /// never took part in is not found; a former participant passes only when `allowingFormer` is set. With
-    /// `allMemberships`, the thread's other memberships are loaded in the same query (for recipients).
+    /// never took part in is not found; a former participant passes only when `allowingFormer` is set. (A send reads
+    /// everyone's memberships with its rate window instead: ``ChatStore/sendRoster(_:resource:thread:since:)``.)
     ///
     /// Changes pass `locking`: the thread's row is locked before the memberships are read, so a change never acts
     /// on memberships another node is changing at the same moment (a message reaching a participant being removed).
     func access(
         _ db: any SQLDatabase, resource: ResourceHandle, user: AuthenticatedUser, thread id: String, allowingFormer: Bool,
-        allMemberships: Bool = false, locking: Bool = false
+        locking: Bool = false
     ) async throws -> Access {
         guard let thread = try await ChatStore.thread(db, resource: resource, id: id, locking: locking), thread.deletedAt == nil else {
             throw ChatError.threadNotFound
         }
-        let all = try await ChatStore.memberships(db, resource: resource, thread: id, participant: allMemberships ? nil : user.id.rawID)
-        let memberships = all.filter { $0.participant == user.id.rawID }
+        let memberships = try await ChatStore.memberships(db, resource: resource, thread: id, participant: user.id.rawID)
         guard !memberships.isEmpty else { throw ChatError.threadNotFound }
-        var access = Access(thread: thread, memberships: memberships)
-        access.everyone = allMemberships ? all : nil
+        let access = Access(thread: thread, memberships: memberships)
         guard allowingFormer || access.isCurrent else { throw ChatError.notAParticipant }
         return access
     }

@@ -355,24 +355,19 @@ enum ChatStore {
         return (members, try rows.first?.decode(column: "recent", as: Int.self) ?? 0)
     }
 
-    /// The send-rate window of a thread: how many text and html messages were sent since `since`, and, when that
-    /// is `limit` or more, when the message was sent whose leaving the window lets the next one in. Both are index
-    /// range reads (`chat_messages_time`): the cost depends on neither the thread's size nor the limit.
-    static func sendWindow(_ db: any SQLDatabase, resource: ResourceHandle, thread: String, since: Timestamp, limit: Int)
-        async throws -> (count: Int, freedBy: Timestamp?)
-    {
-        func inWindow() -> SQLSelectBuilder {
-            db.select().from("chat_messages")
-                .where("resource_id", .equal, resource.storageID).where("thread_id", .equal, thread)
-                .where("created_at", .greaterThanOrEqual, since.milliseconds).where("type", .in, ["text", "html"])
-        }
-        let count =
-            try await inWindow().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
-            .first(decodingColumn: "n", as: Int.self) ?? 0
-        guard count >= limit else { return (count, nil) }
-        let freedBy = try await inWindow().column("created_at").orderBy("created_at").limit(1).offset(count - limit)
-            .first(decodingColumn: "created_at", as: Int64.self)
-        return (count, freedBy.map { Timestamp(milliseconds: $0) })
+    /// When the message was sent whose leaving a full send-rate window lets the next one in: of the `count` text
+    /// and html messages sent since `since` (``sendRoster(_:resource:thread:since:)``), the one `limit` places from
+    /// the newest. An index range read (`chat_messages_time`): the cost depends on neither the thread's size nor
+    /// the limit.
+    static func windowFreedBy(
+        _ db: any SQLDatabase, resource: ResourceHandle, thread: String, since: Timestamp, count: Int, limit: Int
+    ) async throws -> Timestamp? {
+        guard count >= limit else { return nil }
+        return try await db.select().column("created_at").from("chat_messages")
+            .where("resource_id", .equal, resource.storageID).where("thread_id", .equal, thread)
+            .where("created_at", .greaterThanOrEqual, since.milliseconds).where("type", .in, ["text", "html"])
+            .orderBy("created_at").limit(1).offset(count - limit)
+            .first(decodingColumn: "created_at", as: Int64.self).map { Timestamp(milliseconds: $0) }
     }
 
     // MARK: Read receipts

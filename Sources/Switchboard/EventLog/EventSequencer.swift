@@ -147,31 +147,23 @@ final class EventSequencer: Sendable {
     /// commit and the pass. Called by the maintenance pass; returns how many events it numbered.
     func sequenceStranded(in store: any Database, resources: ResourceRegistry, clock: any WallClock) async throws -> Int {
         guard store.engine == .postgres else { return 0 }
-        let ids = try await store.read { db in
-            try await db.select().distinct().column("resource_id").from("events").where("id", .lessThan, 0)
-                .all(decodingColumn: "resource_id", as: String.self)
+        let stranded = try await store.read { db in
+            try await db.select().column("resource_id").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("events")
+                .where("id", .lessThan, 0).groupBy("resource_id")
+                .all().map { (try $0.decode(column: "resource_id", as: String.self), try $0.decode(column: "n", as: Int.self)) }
         }
         var numbered = 0
-        for id in ids {
+        for (id, count) in stranded {
             guard let uuid = UUID(uuidString: id), let resource = try await resources.handle(id: uuid) else { continue }
-            let before = try await resource.store.read { db in
-                try await db.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("events")
-                    .where("resource_id", .equal, resource.storageID).where("id", .lessThan, 0)
-                    .first(decodingColumn: "n", as: Int.self) ?? 0
-            }
             _ = try await sequence(resource, clock: clock)
-            numbered += before
-            logger.notice("numbered events a stopped node left pending", metadata: ["resource": "\(resource.name)", "events": "\(before)"])
+            numbered += count
+            logger.notice("numbered events a stopped node left pending", metadata: ["resource": "\(resource.name)", "events": "\(count)"])
         }
         return numbered
     }
 
     /// The advisory lock that keeps two passes over one resource apart.
     static func lockKey(_ resource: ResourceHandle) -> Int64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in "switchboard.events.sequence.\(resource.storageID)".utf8 {
-            hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
-        }
-        return Int64(bitPattern: hash & 0x7fff_ffff_ffff_ffff)
+        Migrator.advisoryLockKey("event-sequence-\(resource.storageID)")
     }
 }
