@@ -102,9 +102,10 @@ import Testing
         }
     }
 
-    @Test func eachResourceKeepsItsLogAsLongAsItsOperatorSaysInItsOwnGeography() async throws {
+    @Test(arguments: TestEngine.available)
+    func eachResourceKeepsItsLogAsLongAsItsOperatorSaysInItsOwnGeography(engine: TestEngine) async throws {
         let clock = ManualClock()
-        try await TestServer.with(clock: clock) { server in
+        try await TestServer.with(engine: engine, clock: clock) { server in
             let shop = try await server.createResource("shop", in: .unitedStates)
             let europe = try await server.createResource("europe", in: .europe)
             let assembly = try Assembly(runtime: server.runtime, httpClient: .shared)

@@ -280,6 +280,24 @@ import Testing
         }
     }
 
+    /// Every retention rule runs to the end over data of every channel on both engines, at every age it acts on: a
+    /// rule that fails keeps what it should delete, and only says so in a log line and a metric.
+    @Test(arguments: TestEngine.available)
+    func everyRetentionRulePassesOverDataOfEveryChannel(engine: TestEngine) async throws {
+        try await withPeople(engine: engine) { f in
+            _ = try await f.run("exports", f.subject)
+            for days in [1, 2, 8, 31, 91, 400, 800] {
+                f.clock.advance(by: .seconds(Int64(days) * 86_400))
+                await f.assembly.maintenance.sweepOnce()
+            }
+            let exposition = f.assembly.metrics.exposition()
+            #expect(!exposition.contains(#"outcome="failed""#), "\(exposition.split(separator: "\n").filter { $0.contains("failed") })")
+            for rule in f.assembly.maintenance.rules.map(\.name) {
+                #expect(exposition.contains(#"switchboard_retention_rule_passes_total{rule="\#(rule)",outcome="ok"}"#), "\(rule)")
+            }
+        }
+    }
+
     /// The bytes of every file under `directory` (the stores and their write-ahead logs).
     static func storeBytes(_ directory: URL) throws -> Data {
         var all = Data()

@@ -115,6 +115,7 @@ enum OperationLogStore {
     /// Deletes, in a whole store, entries older than their resource's retention at `now`, at most `limit`; returns
     /// how many.
     static func trim(now: Timestamp, limit: Int, in db: any SQLDatabase) async throws -> Int {
+        // A bound 64-bit day: as a literal, PostgreSQL multiplies in 32 bits, and 25 days or more overflow.
         let day: Int64 = 86_400_000
         let retention = SQLFunction(
             "coalesce",
@@ -126,7 +127,7 @@ enum OperationLogStore {
         let due = try await db.select().columns("resource_id", "id").from("operation_logs")
             .where(
                 SQLColumn("created_at"), .lessThan,
-                SQLBinaryExpression(SQLBind(now.milliseconds), .subtract, SQLBinaryExpression(retention, .multiply, SQLLiteral.numeric("\(day)")))
+                SQLBinaryExpression(SQLBind(now.milliseconds), .subtract, SQLBinaryExpression(retention, .multiply, SQLBind(day)))
             )
             .orderBy("created_at").limit(limit).all()
         var byResource: [String: [String]] = [:]
