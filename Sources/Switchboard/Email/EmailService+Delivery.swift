@@ -25,20 +25,33 @@ extension EmailService {
             /// The key parsed once for every copy of the operation in the batch.
             let signingKey: _RSA.Signing.PrivateKey
         }
+        // Four statements for the whole batch, however many operations its copies belong to: their contents and
+        // recipients, and the domain and keys of each sending domain (one, as a rule).
         let loaded: [String: Loaded] = try await resource.store.read { db in
+            let ids = operations.sorted()
+            let contents = try await EmailStore.contents(operations: ids, resource: resource, in: db)
+            let recipients = try await EmailStore.recipients(operations: ids, resource: resource, in: db)
+            var signers: [String: (domain: EmailStore.Domain, key: EmailStore.DKIMKey, signingKey: _RSA.Signing.PrivateKey)?] = [:]
             var loaded: [String: Loaded] = [:]
-            for id in operations {
-                guard let content = try await EmailStore.content(operation: id, resource: resource, in: db) else { continue }
+            for id in ids {
+                guard let content = contents[id] else { continue }
                 let domainName = content.sender.address.split(separator: "@").last.map(String.init) ?? ""
-                guard let domain = try await EmailStore.domain(domainName, resource: resource, in: db),
-                    let key = signingKey(
-                        try await EmailStore.dkimKeys(domain: domainName, resource: resource, in: db), verification: domain.verification,
-                        sandbox: domain.kind == .sandbox)
-                else { continue }
-                let recipients = try await EmailStore.recipients(operation: id, resource: resource, in: db)
+                if signers[domainName] == nil {
+                    var signer: (domain: EmailStore.Domain, key: EmailStore.DKIMKey, signingKey: _RSA.Signing.PrivateKey)?
+                    if let domain = try await EmailStore.domain(domainName, resource: resource, in: db),
+                        let key = signingKey(
+                            try await EmailStore.dkimKeys(domain: domainName, resource: resource, in: db), verification: domain.verification,
+                            sandbox: domain.kind == .sandbox)
+                    {
+                        signer = (domain, key, try signingKeys.key(key.privateKey))
+                    }
+                    signers[domainName] = .some(signer)
+                }
+                guard let signer = signers[domainName] ?? nil else { continue }
                 loaded[id] = Loaded(
-                    content: content, recipients: Dictionary(uniqueKeysWithValues: recipients.map { ($0.seq, $0) }), domain: domain, key: key,
-                    signingKey: try signingKeys.key(key.privateKey))
+                    content: content, recipients: Dictionary(uniqueKeysWithValues: (recipients[id] ?? []).map { ($0.seq, $0) }),
+                    domain: signer.domain,
+                    key: signer.key, signingKey: signer.signingKey)
             }
             return loaded
         }
@@ -101,8 +114,8 @@ extension EmailService {
     func senderDisplayName(_ content: EmailContent) -> String? { content.sender.displayName }
 
     /// Records what carriers reported for copies of one resource: each recipient's status (a report once final), a
-    /// lease for each hard bounce, and each operation's progress. Each operation's recipients are read once for the
-    /// whole batch, however many of its copies the batch holds.
+    /// lease for each hard bounce, and each operation's progress. The batch's operations and recipients are read in one
+    /// statement each and its recipients' outcomes written in one, however many operations its copies belong to.
     func record(_ outcomes: [(envelope: EmailEnvelope, outcome: EmailDeliveryOutcome)], in resource: ResourceHandle) async throws {
         guard !outcomes.isEmpty else { return }
         var order: [String] = []
@@ -113,9 +126,13 @@ extension EmailService {
         }
         try await changes.run(in: resource) { [order, byOperation] tx in
             var reports: [NewEvent] = []
+            let operations = try await EmailStore.operations(order, resource: resource, in: tx.db)
+            let recipientsByOperation = try await EmailStore.recipients(operations: order, resource: resource, in: tx.db)
+            var updated: [EmailStore.Recipient] = []
+            var moved: [(operation: EmailStore.Operation, recipients: [EmailStore.Recipient])] = []
             for id in order {
-                guard let operation = try await EmailStore.operation(id, resource: resource, in: tx.db) else { continue }
-                var recipients = try await EmailStore.recipients(operation: id, resource: resource, in: tx.db)
+                guard let operation = operations[id] else { continue }
+                var recipients = recipientsByOperation[id] ?? []
                 let position = Dictionary(uniqueKeysWithValues: recipients.enumerated().map { ($1.seq, $0) })
                 var changed = false
                 for (envelope, outcome) in byOperation[id] ?? [] {
@@ -146,12 +163,15 @@ extension EmailService {
                         recipient.finishedAt = tx.now
                         reports.append(report(recipient, sender: operation.sender, at: tx.now))
                     }
-                    try await EmailStore.update(recipient, resource: resource, in: tx.db)
+                    updated.append(recipient)
                     recipients[index] = recipient
                     changed = true
                 }
-                if changed { try await progress(operation, recipients: recipients, in: tx) }
+                if changed { moved.append((operation, recipients)) }
             }
+            // Every copy's outcome in one statement, then each operation moved on.
+            try await EmailStore.update(updated, resource: resource, in: tx.db)
+            for (operation, recipients) in moved { try await progress(operation, recipients: recipients, in: tx) }
             _ = try await events.append(reports, in: tx)
         }
     }

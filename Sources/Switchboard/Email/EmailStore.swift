@@ -185,11 +185,20 @@ enum EmailStore {
     }
 
     static func operation(_ id: String, resource: ResourceHandle, in db: any SQLDatabase) async throws -> Operation? {
-        guard
-            let row = try await db.select().column("*").from("email_operations").where("resource_id", .equal, resource.storageID)
-                .where("id", .equal, id).first()
-        else { return nil }
-        return Operation(
+        try await db.select().column("*").from("email_operations").where("resource_id", .equal, resource.storageID)
+            .where("id", .equal, id).first().map(decodeOperation)
+    }
+
+    /// The operations of `ids` that exist, by id, in one statement.
+    static func operations(_ ids: [String], resource: ResourceHandle, in db: any SQLDatabase) async throws -> [String: Operation] {
+        guard !ids.isEmpty else { return [:] }
+        let operations = try await db.select().column("*").from("email_operations").where("resource_id", .equal, resource.storageID)
+            .where("id", .in, ids).all().map(decodeOperation)
+        return Dictionary(operations.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    static func decodeOperation(_ row: any SQLRow) throws -> Operation {
+        Operation(
             id: try row.decode(column: "id", as: String.self),
             status: Operation.Status(rawValue: try row.decode(column: "status", as: String.self)) ?? .running,
             errorCode: try row.decode(column: "error_code", as: String?.self),
@@ -258,6 +267,14 @@ enum EmailStore {
             .where("operation_id", .equal, id).orderBy("seq").all().map { try decodeRecipient($0, resource: resource) }
     }
 
+    /// The recipients of each of `operations`, in `seq` order, in one statement.
+    static func recipients(operations ids: [String], resource: ResourceHandle, in db: any SQLDatabase) async throws -> [String: [Recipient]] {
+        guard !ids.isEmpty else { return [:] }
+        let recipients = try await db.select().column("*").from("email_recipients").where("resource_id", .equal, resource.storageID)
+            .where("operation_id", .in, ids).orderBy("operation_id").orderBy("seq").all().map { try decodeRecipient($0, resource: resource) }
+        return Dictionary(grouping: recipients, by: \.operationID)
+    }
+
     static func recipients(addressIndex: Data, resource: ResourceHandle, in db: any SQLDatabase) async throws -> [Recipient] {
         try await db.select().column("*").from("email_recipients").where("resource_id", .equal, resource.storageID)
             .where("address_index", .equal, addressIndex).orderBy("created_at").all().map { try decodeRecipient($0, resource: resource) }
@@ -293,6 +310,51 @@ enum EmailStore {
             .where("seq", .equal, recipient.seq).run()
     }
 
+    /// ``update(_:resource:in:)`` for many recipients in one statement per 500: the new values paired with each
+    /// recipient's key (`WITH … AS (VALUES …) UPDATE … FROM`, which both engines speak). An update, never an insert: a
+    /// recipient erased meanwhile stays erased.
+    static func update(_ recipients: [Recipient], resource: ResourceHandle, in db: any SQLDatabase) async throws {
+        for start in stride(from: 0, to: recipients.count, by: 500) {
+            var rows = SQLQueryString("")
+            for (offset, recipient) in recipients[start..<min(start + 500, recipients.count)].enumerated() {
+                if offset > 0 { rows.appendLiteral(", ") }
+                rows.appendLiteral("(")
+                rows.appendInterpolation(bind: recipient.operationID)
+                rows.appendLiteral(", ")
+                rows.appendInterpolation(bind: Int64(recipient.seq))
+                rows.appendLiteral(", ")
+                rows.appendInterpolation(bind: recipient.status.rawValue)
+                rows.appendLiteral(", ")
+                rows.appendInterpolation(bind: recipient.statusDetails)
+                rows.appendLiteral(", ")
+                rows.appendInterpolation(bind: recipient.internetMessageID)
+                rows.appendLiteral(", ")
+                rows.appendInterpolation(bind: recipient.mailServer)
+                rows.appendLiteral(", ")
+                rows.appendInterpolation(bind: Int64(recipient.attempts))
+                rows.appendLiteral(", ")
+                rows.appendInterpolation(bind: recipient.updatedAt.milliseconds)
+                rows.appendLiteral(", ")
+                rows.appendInterpolation(bind: recipient.finishedAt?.milliseconds)
+                rows.appendLiteral(")")
+            }
+            // Casts: a column of NULLs alone would be text on PostgreSQL.
+            try await db.raw(
+                """
+                WITH changed (operation_id, seq, status, status_details, internet_message_id, mail_server, attempts, updated_at, finished_at)
+                AS (VALUES \(rows))
+                UPDATE email_recipients SET status = changed.status,
+                    status_details = CAST(changed.status_details AS TEXT), internet_message_id = CAST(changed.internet_message_id AS TEXT),
+                    mail_server = CAST(changed.mail_server AS TEXT), attempts = changed.attempts, updated_at = changed.updated_at,
+                    finished_at = CAST(changed.finished_at AS BIGINT)
+                FROM changed
+                WHERE email_recipients.resource_id = \(bind: resource.storageID) AND email_recipients.operation_id = changed.operation_id
+                    AND email_recipients.seq = changed.seq
+                """
+            ).run()
+        }
+    }
+
     // MARK: Content
 
     static func insertContent(_ content: EmailContent, operation id: String, now: Timestamp, resource: ResourceHandle, in db: any SQLDatabase)
@@ -312,6 +374,20 @@ enum EmailStore {
                 .where("operation_id", .equal, id).first(decodingColumn: "content", as: Data.self)
         else { return nil }
         return try JSONBody.decoder.decode(EmailContent.self, from: try resource.crypto.open(data: sealed, field: contentField))
+    }
+
+    /// The contents of `operations` still kept, by operation, in one statement.
+    static func contents(operations ids: [String], resource: ResourceHandle, in db: any SQLDatabase) async throws -> [String: EmailContent] {
+        guard !ids.isEmpty else { return [:] }
+        var contents: [String: EmailContent] = [:]
+        for row in try await db.select().columns("operation_id", "content").from("email_contents").where("resource_id", .equal, resource.storageID)
+            .where("operation_id", .in, ids).all()
+        {
+            let sealed = try row.decode(column: "content", as: Data.self)
+            contents[try row.decode(column: "operation_id", as: String.self)] = try JSONBody.decoder.decode(
+                EmailContent.self, from: try resource.crypto.open(data: sealed, field: contentField))
+        }
+        return contents
     }
 
     static func deleteContent(operation id: String, resource: ResourceHandle, in db: any SQLDatabase) async throws {
