@@ -44,6 +44,10 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
     public var password: String?
     public var database: String
     public var tls: TLSMode
+    /// How many statements each connection keeps prepared (``PreparingSQLDatabase``); 0 prepares none, for a
+    /// connection pooler that cannot keep prepared statements (PgBouncer in transaction mode before 1.21).
+    /// `?prepared_statements=N|off`; 256 unless given.
+    public var preparedStatements: Int
 
     public init(parsing text: String) throws(ConfigurationError) {
         guard let components = URLComponents(string: text), let host = components.host, !host.isEmpty else {
@@ -61,6 +65,15 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
         case "allow", "prefer": self.tls = .prefer
         case "require", "verify-ca", "verify-full": self.tls = .require
         default: throw ConfigurationError("sslmode '\(sslmode)' is not supported; use disable, prefer or require")
+        }
+        switch components.queryItems?.first(where: { $0.name == "prepared_statements" })?.value {
+        case nil: self.preparedStatements = 256
+        case "off": self.preparedStatements = 0
+        case let value?:
+            guard let limit = Int(value), (0...10_000).contains(limit), value.allSatisfy(\.isASCII) else {
+                throw ConfigurationError("prepared_statements '\(value)' is not supported; use a number from 0 to 10000, or off")
+            }
+            self.preparedStatements = limit
         }
     }
 

@@ -10,6 +10,8 @@ public final class PostgresDatabase: Database, NotificationSource {
     public let location: DatabaseLocation
     private let client: PostgresClient
     private let runner: Task<Void, Never>
+    /// The statements run prepared, by name; `nil` when none are.
+    let preparedStatements: PreparedStatementNames?
 
     public init(location: PostgresLocation, maximumConnections: Int = 16, logger: Logger) async throws {
         self.location = .postgres(location)
@@ -24,6 +26,7 @@ public final class PostgresDatabase: Database, NotificationSource {
             password: location.password, database: location.database, tls: tls)
         configuration.options.maximumConnections = maximumConnections
         configuration.options.minimumConnections = 0
+        preparedStatements = location.preparedStatements > 0 ? PreparedStatementNames(limit: location.preparedStatements) : nil
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
         // Detached: the pool lives until ``shutdown()``, not until the graceful shutdown of whichever service
@@ -48,13 +51,13 @@ public final class PostgresDatabase: Database, NotificationSource {
 
     public func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         try await client.withConnection { connection in
-            try await body(connection.sql(queryLogLevel: nil))
+            try await body(sql(connection))
         }
     }
 
     public func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         try await client.withConnection { connection in
-            let sql = connection.sql(queryLogLevel: nil)
+            let sql = sql(connection)
             try await uncancellable { try await sql.raw("BEGIN").run() }
             do {
                 let result = try await body(sql)
@@ -66,6 +69,12 @@ public final class PostgresDatabase: Database, NotificationSource {
                 throw error
             }
         }
+    }
+
+    /// sql-kit's view of a leased connection: statements run often are prepared (``PreparingSQLDatabase``).
+    private func sql(_ connection: PostgresConnection) -> any SQLDatabase {
+        guard let preparedStatements else { return connection.sql(queryLogLevel: nil) }
+        return PreparingSQLDatabase(connection: connection, names: preparedStatements)
     }
 
     public var notifications: (any NotificationSource)? { self }
