@@ -358,6 +358,51 @@ import Testing
         }
     }
 
+    /// Delivery records a batch's outcomes and moves its operations on together (one statement for those that
+    /// succeeded, one erasing finished contents, one withdrawing their deadlines): each operation still gets exactly
+    /// what it alone would have.
+    @Test(arguments: TestEngine.available)
+    func aBatchOfCopiesOfSeveralSendsMovesEachSendOnAsItsOwnRecipientsWarrant(engine: TestEngine) async throws {
+        try await withEmail(engine: engine) { f in
+            for address in ["amy@example.com", "ben@example.com", "bounce1@example.com", "softbounce1@example.com", "cal@example.com"] {
+                try await f.consent(address)
+            }
+            let delivered = try await f.send(["amy@example.com", "ben@example.com"])
+            let bounced = try await f.send(["bounce1@example.com"])
+            let waiting = try await f.send(["softbounce1@example.com", "cal@example.com"])
+            #expect(try await f.count("email_contents") == 3)
+            await f.deliver()
+
+            func operation(_ id: String) async throws -> EmailStore.Operation? {
+                try await f.resource.store.read { db in try await EmailStore.operation(id, resource: f.resource, in: db) }
+            }
+            func deadlines(_ id: String) async throws -> Int {
+                try await f.resource.store.read { db in
+                    try await db.select().column(SQLFunction("count", args: SQLLiteral.all), as: "n").from("outbox")
+                        .where("resource_id", .equal, f.resource.storageID).where("correlation_scope", .equal, "email:\(id)")
+                        .where("correlation_item", .equal, "expire").first(decodingColumn: "n", as: Int.self) ?? 0
+                }
+            }
+            // Every recipient attempted: each send succeeded (a bounce is reported, it does not fail the send).
+            for id in [delivered.id, bounced.id, waiting.id] {
+                let stored = try #require(try await operation(id))
+                #expect(stored.status == .succeeded && stored.errorCode == nil && stored.finishedAt != nil)
+            }
+            #expect(try await f.recipients(delivered.id).map(\.status) == [.delivered, .delivered])
+            #expect(try await f.recipients(bounced.id).map(\.status) == [.bounced])
+            #expect(try await f.recipients(waiting.id).map(\.status) == [.deferred, .delivered])
+            // Only the send with a deferred copy keeps its content and its deadline.
+            #expect(try await f.count("email_contents") == 1)
+            #expect(try await deadlines(delivered.id) == 0)
+            #expect(try await deadlines(bounced.id) == 0)
+            #expect(try await deadlines(waiting.id) == 1)
+            let content = try await f.resource.store.read { db in
+                try await EmailStore.contents(operations: [delivered.id, bounced.id, waiting.id], resource: f.resource, in: db)
+            }
+            #expect(Array(content.keys) == [waiting.id])
+        }
+    }
+
     @Test(arguments: TestEngine.available)
     func anUnsubscribeMailToTheBounceAddressOptsTheRecipientOut(engine: TestEngine) async throws {
         try await withEmail(engine: engine) { f in

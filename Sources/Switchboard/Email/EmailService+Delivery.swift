@@ -169,9 +169,9 @@ extension EmailService {
                 }
                 if changed { moved.append((operation, recipients)) }
             }
-            // Every copy's outcome in one statement, then each operation moved on.
+            // Every copy's outcome in one statement, then the operations moved on together.
             try await EmailStore.update(updated, resource: resource, in: tx.db)
-            for (operation, recipients) in moved { try await progress(operation, recipients: recipients, in: tx) }
+            try await progress(moved, in: tx)
             _ = try await events.append(reports, in: tx)
         }
     }
@@ -185,18 +185,31 @@ extension EmailService {
 
     /// ``progress(_:in:)`` with the operation and its recipients as they stand in this transaction.
     func progress(_ operation: EmailStore.Operation, recipients: [EmailStore.Recipient], in tx: Transaction) async throws {
-        let id = operation.id
-        if !operation.status.isFinal, !recipients.contains(where: { $0.status == .queued }) {
-            let failed = recipients.allSatisfy { $0.status == .failed }
-            try await EmailStore.setStatus(
-                failed ? .failed : .succeeded,
-                error: failed ? (code: "DeliveryFailed", message: recipients.first?.statusDetails ?? "No recipient could be sent to.") : nil,
-                operation: id, now: tx.now, resource: tx.resource, in: tx.db)
+        try await progress([(operation, recipients)], in: tx)
+    }
+
+    /// Moves several operations on with a fixed number of statements: the ones that succeeded are marked in one, the
+    /// finished ones' content erased in one and their deadlines withdrawn in one (an operation that failed outright
+    /// keeps its own error message, in a statement of its own).
+    func progress(_ moved: [(operation: EmailStore.Operation, recipients: [EmailStore.Recipient])], in tx: Transaction) async throws {
+        var succeeded: [String] = []
+        var finished: [String] = []
+        for (operation, recipients) in moved {
+            if !operation.status.isFinal, !recipients.contains(where: { $0.status == .queued }) {
+                if recipients.allSatisfy({ $0.status == .failed }) {
+                    try await EmailStore.setStatus(
+                        .failed, error: (code: "DeliveryFailed", message: recipients.first?.statusDetails ?? "No recipient could be sent to."),
+                        operation: operation.id, now: tx.now, resource: tx.resource, in: tx.db)
+                } else {
+                    succeeded.append(operation.id)
+                }
+            }
+            if recipients.allSatisfy({ $0.status.isFinal }) { finished.append(operation.id) }
         }
-        if recipients.allSatisfy({ $0.status.isFinal }) {
-            try await EmailStore.deleteContent(operation: id, resource: tx.resource, in: tx.db)
-            try await Outbox.withdraw(correlatedWith: Correlation(scope: "email:\(id)", item: "expire"), resource: tx.resource, in: tx.db)
-        }
+        try await EmailStore.setStatus(.succeeded, operations: succeeded, now: tx.now, resource: tx.resource, in: tx.db)
+        try await EmailStore.deleteContent(operations: finished, resource: tx.resource, in: tx.db)
+        try await Outbox.withdraw(
+            correlatedWith: finished.map { Correlation(scope: "email:\($0)", item: "expire") }, resource: tx.resource, in: tx.db)
     }
 
     /// The retry window ended: recipients still waiting failed, and the content goes.

@@ -102,18 +102,16 @@ public struct EmailService: Sendable {
         let id = try Self.operationID(operationID)
         let validated = try validate(request)
         let hash = Data(SHA256.hash(data: validated.fingerprint))
-        if let existing = try await resource.store.read({ db in try await EmailStore.operation(id, resource: resource, in: db) }) {
-            guard existing.requestHash == hash else { throw EmailError.operationIDConflict(id) }
-            return Self.view(existing)
-        }
-        let (domain, registered) = try await sendingDomain(of: validated.sender, in: resource)
-        let route = carriers.route(for: domain)
-        let senderAddress = "\(registered.username)@\(domain.domain)"
+        if validated.sender.domain == sandboxDomain(of: resource) { try await ensureSandboxDomain(in: resource) }
+        // One transaction answers a repeated Operation-Id, checks the sender and records the send: no read before it.
         return try await changes.run(in: resource) { tx in
             if let existing = try await EmailStore.operation(id, resource: resource, in: tx.db) {
                 guard existing.requestHash == hash else { throw EmailError.operationIDConflict(id) }
                 return Self.view(existing)
             }
+            let (domain, registered) = try await sendingDomain(of: validated.sender, in: tx.db, resource: resource)
+            let route = carriers.route(for: domain)
+            let senderAddress = "\(registered.username)@\(domain.domain)"
             let now = tx.now
             let addresses = validated.recipients.map(\.address.addrSpec)
             let decisions: [PolicyDecision]? =
@@ -210,18 +208,18 @@ public struct EmailService: Sendable {
 
     /// The sender's domain, if it is one of the resource's that may send: the sandbox domain (made on first use)
     /// or a custom domain whose ownership, SPF and DKIM verified, with the username registered on it.
-    func sendingDomain(of sender: MailAddress, in resource: ResourceHandle) async throws -> (EmailStore.Domain, EmailStore.Sender) {
-        if sender.domain == sandboxDomain(of: resource) { try await ensureSandboxDomain(in: resource) }
-        return try await resource.store.read { db in
-            guard let domain = try await EmailStore.domain(sender.domain, resource: resource, in: db) else {
-                throw EmailError.domainNotLinked(sender.domain)
-            }
-            guard domain.kind == .sandbox || domain.verified else { throw EmailError.domainNotVerified(domain.domain) }
-            guard let registered = try await EmailStore.sender(sender.localPart, domain: domain.domain, resource: resource, in: db) else {
-                throw EmailError.senderNotFound(sender.addrSpec)
-            }
-            return (domain, registered)
+    /// The sandbox domain must exist first (``ensureSandboxDomain(in:)``).
+    func sendingDomain(of sender: MailAddress, in db: any SQLDatabase, resource: ResourceHandle) async throws -> (
+        EmailStore.Domain, EmailStore.Sender
+    ) {
+        guard let domain = try await EmailStore.domain(sender.domain, resource: resource, in: db) else {
+            throw EmailError.domainNotLinked(sender.domain)
         }
+        guard domain.kind == .sandbox || domain.verified else { throw EmailError.domainNotVerified(domain.domain) }
+        guard let registered = try await EmailStore.sender(sender.localPart, domain: domain.domain, resource: resource, in: db) else {
+            throw EmailError.senderNotFound(sender.addrSpec)
+        }
+        return (domain, registered)
     }
 
     /// The policy gate's question for email: is this sender address a registered username on a domain of the

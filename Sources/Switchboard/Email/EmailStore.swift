@@ -214,10 +214,19 @@ enum EmailStore {
         _ status: Operation.Status, error: (code: String, message: String)? = nil, operation id: String, now: Timestamp, resource: ResourceHandle,
         in db: any SQLDatabase
     ) async throws {
+        try await setStatus(status, error: error, operations: [id], now: now, resource: resource, in: db)
+    }
+
+    /// ``setStatus(_:error:operation:now:resource:in:)`` for several operations in one statement.
+    static func setStatus(
+        _ status: Operation.Status, error: (code: String, message: String)? = nil, operations ids: [String], now: Timestamp,
+        resource: ResourceHandle, in db: any SQLDatabase
+    ) async throws {
+        guard !ids.isEmpty else { return }
         try await db.update("email_operations").set("status", to: status.rawValue).set("error_code", to: error?.code)
             .set("error_message", to: error?.message).set("updated_at", to: now.milliseconds)
             .set("finished_at", to: status.isFinal ? now.milliseconds : nil)
-            .where("resource_id", .equal, resource.storageID).where("id", .equal, id).run()
+            .where("resource_id", .equal, resource.storageID).where("id", .in, ids).run()
     }
 
     struct Recipient: Sendable {
@@ -391,6 +400,12 @@ enum EmailStore {
     }
 
     static func deleteContent(operation id: String, resource: ResourceHandle, in db: any SQLDatabase) async throws {
-        try await db.delete(from: "email_contents").where("resource_id", .equal, resource.storageID).where("operation_id", .equal, id).run()
+        try await deleteContent(operations: [id], resource: resource, in: db)
+    }
+
+    /// Erases the content of several operations in one statement.
+    static func deleteContent(operations ids: [String], resource: ResourceHandle, in db: any SQLDatabase) async throws {
+        guard !ids.isEmpty else { return }
+        try await db.delete(from: "email_contents").where("resource_id", .equal, resource.storageID).where("operation_id", .in, ids).run()
     }
 }

@@ -227,6 +227,20 @@ public enum Outbox {
         return try await query.runCounting()
     }
 
+    /// ``withdraw(correlatedWith:resource:in:)`` for several correlations: one statement per distinct item.
+    @discardableResult
+    public static func withdraw(correlatedWith correlations: [Correlation], resource: ResourceHandle, in db: any SQLDatabase) async throws -> Int {
+        var withdrawn = 0
+        let byItem = Dictionary(grouping: correlations, by: \.item)
+        for item in byItem.keys.sorted(by: { ($0 ?? "") < ($1 ?? "") }) {
+            var query = db.delete(from: "outbox").where("resource_id", .equal, resource.storageID)
+                .where("correlation_scope", .in, byItem[item, default: []].map(\.scope))
+            if let item { query = query.where("correlation_item", .equal, item) }
+            withdrawn += try await query.runCounting()
+        }
+        return withdrawn
+    }
+
     /// Removes the rows that concern `subject`, whatever their state; returns how many.
     @discardableResult
     public static func withdraw(concerning subject: SubjectIdentifier, resource: ResourceHandle, in db: any SQLDatabase) async throws -> Int {
