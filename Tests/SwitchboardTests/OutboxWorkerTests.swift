@@ -279,6 +279,78 @@ import Testing
         }
     }
 
+    /// Steps a test runs inside the handler's deliveries, one per batch.
+    final class Steps: Sendable {
+        let list = Mutex<[@Sendable () async throws -> Void]>([])
+
+        func next() async throws {
+            let step = list.withLock { $0.isEmpty ? nil : $0.removeFirst() }
+            try await step?()
+        }
+    }
+
+    /// A claim holds for many batches: its lease is renewed only once half of it has passed (not before every batch),
+    /// and a batch sends only the rows the node still holds — a row withdrawn since the claim, or taken over by
+    /// another node after the lease lapsed, is not sent.
+    @Test(arguments: TestEngine.available)
+    func aBatchSendsOnlyRowsTheNodeStillHoldsAndTheLeaseIsRenewedOnceHalfOfItHasPassed(engine: TestEngine) async throws {
+        let steps = Steps()
+        let failures = Mutex<[String]>([])
+        let handler = RecordingHandler(limit: 1) { items in
+            do { try await steps.next() } catch { failures.withLock { $0.append("\(error)") } }
+            return items.map { _ in DeliveryResult(.delivered) }
+        }
+        try await withWorker(handler, engine: engine) { worker, resource, clock in
+            try await enqueue(5, resource: resource, clock: clock)
+            let start = clock.now
+            @Sendable func leaseOfTheLastRow() async throws -> Int64? {
+                try await resource.store.read { db in
+                    try await db.select().column("lease_until").from("outbox").where("delivery_id", .equal, "t-4")
+                        .first(decodingColumn: "lease_until", as: Int64?.self) ?? nil
+                }
+            }
+            @Sendable func ownerOfTheLastRow() async throws -> String? {
+                try await resource.store.read { db in
+                    try await db.select().column("lease_owner").from("outbox").where("delivery_id", .equal, "t-4")
+                        .first(decodingColumn: "lease_owner", as: String?.self) ?? nil
+                }
+            }
+            let observed = Mutex<[Int64?]>([])
+            steps.list.withLock {
+                $0 = [
+                    {
+                        // While t-0 is sent: t-1 is withdrawn (its content erased, say).
+                        try await resource.store.transaction { db in
+                            try await db.delete(from: "outbox").where("delivery_id", .equal, "t-1").run()
+                        }
+                        clock.advance(by: .seconds(10))
+                    },
+                    {
+                        // While t-2 is sent, 10 s after the claim: the lease was not renewed.
+                        let lease = try await leaseOfTheLastRow()
+                        observed.withLock { $0.append(lease) }
+                        clock.advance(by: .seconds(21))
+                    },
+                    {
+                        // While t-3 is sent: past half the lease, it was renewed before this batch. Then the node stalls
+                        // past it, and another node takes the rows over.
+                        let lease = try await leaseOfTheLastRow()
+                        observed.withLock { $0.append(lease) }
+                        clock.advance(by: .seconds(61))
+                        _ = try await Outbox.claim(from: resource.store, owner: "other", limit: 10, now: clock.now, lease: .seconds(60))
+                    },
+                ]
+            }
+            #expect(await worker.pass())
+            #expect(failures.withLock { $0 }.isEmpty)
+            #expect(handler.batches.map { $0.map(\.deliveryID) } == [["t-0"], ["t-2"], ["t-3"]])
+            #expect(
+                observed.withLock { $0 } == [start.adding(.seconds(60)).milliseconds, start.adding(.seconds(31 + 60)).milliseconds])
+            #expect(try await ownerOfTheLastRow() == "other")
+            #expect(try await rows(resource)["t-1"] == nil)
+        }
+    }
+
     @Test func aSlowLaneDoesNotHoldUpAnother() async throws {
         let (release, released) = AsyncStream.makeStream(of: Void.self)
         let gate = Mutex<AsyncStream<Void>?>(release)

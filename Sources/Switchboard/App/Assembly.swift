@@ -74,8 +74,9 @@ public struct Assembly: Sendable {
                 + realtimeEndpoint.systemRoutes + capabilities.flatMap(\.systemRoutes) + console.routes)
         self.worker = OutboxWorker(
             runtime: runtime, handlers: capabilities.flatMap(\.outboxHandlers), owner: runtime.nodeID, signal: work,
-            // A lease is renewed before each delivery, so it only has to outlast one (with room to record it).
-            lease: max(.seconds(90), configuration.events.timeout * 3), activity: activity)
+            // A lease is renewed once half of it has passed, so each delivery starts with at least half of it: that
+            // half only has to outlast one delivery (with room to record it).
+            lease: max(.seconds(180), configuration.events.timeout * 6), activity: activity)
         self.maintenance = MaintenanceService(
             runtime: runtime,
             rules: rules,

@@ -102,12 +102,18 @@ public enum Outbox {
     }
 
     /// Notes that `owner` is about to deliver `items`, before anything is sent: if the node dies before it records
-    /// the outcome, the next delivery knows the receiver may already have seen them.
-    public static func markStarted(_ items: [OutboxItem], owner: String, in database: any Database) async throws {
-        guard !items.isEmpty else { return }
-        try await database.transaction { db in
-            try await db.update("outbox").set("started", to: SQLRaw("started + 1"))
-                .where("id", .in, items.map(\.id)).where("lease_owner", .equal, owner).run()
+    /// the outcome, the next delivery knows the receiver may already have seen them. Returns the ids it marked: the
+    /// rows `owner` still holds and that are still pending (not withdrawn meanwhile, not taken over after a lapsed
+    /// lease); only those may be sent.
+    @discardableResult
+    public static func markStarted(_ items: [OutboxItem], owner: String, in database: any Database) async throws -> Set<Int64> {
+        guard !items.isEmpty else { return [] }
+        return try await database.transaction { db in
+            Set(
+                try await db.update("outbox").set("started", to: SQLRaw("started + 1"))
+                    .where("id", .in, items.map(\.id)).where("lease_owner", .equal, owner)
+                    .where("state", .equal, OutboxState.pending.rawValue)
+                    .returning("id").all(decodingColumn: "id", as: Int64.self))
         }
     }
 

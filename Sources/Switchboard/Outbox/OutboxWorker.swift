@@ -9,8 +9,9 @@ import Synchronization
 /// are claimed and delivered around it, up to `concurrency` lanes at once.
 ///
 /// Each kind of row has its handler, which brings its retry schedule and dead-letter policy. Safe on several
-/// nodes: rows are leased (`SKIP LOCKED` on PostgreSQL), a lease is renewed before each batch so it outlives the
-/// delivery, and only the holder of a lease records the attempt. After a crash, rows leased by the dead process are
+/// nodes: rows are leased (`SKIP LOCKED` on PostgreSQL), a lease is renewed before a batch once half of it has passed
+/// so it outlives the delivery, a batch goes only to the rows the node still holds, and only the holder of a lease
+/// records the attempt. After a crash, rows leased by the dead process are
 /// taken up again when this node restarts (it releases its own old leases) or when their lease runs out.
 public struct OutboxWorker: Service {
     let runtime: Runtime
@@ -29,11 +30,11 @@ public struct OutboxWorker: Service {
     /// Told of every recorded attempt, so console pages showing deliveries refresh.
     let activity: ConsoleActivity?
 
-    /// - Parameter lease: how long a claimed row stays this node's; it must exceed the longest single delivery
-    ///   (a webhook's timeout), since it is renewed before each batch.
+    /// - Parameter lease: how long a claimed row stays this node's; half of it must exceed the longest single
+    ///   delivery (a webhook's timeout), since it is renewed before a batch only once half of it has passed.
     public init(
         runtime: Runtime, handlers: [any OutboxHandler], owner: String, signal: WorkSignal,
-        pollInterval: Duration = .milliseconds(500), lease: Duration = .seconds(90), concurrency: Int = 16, claimLimit: Int = 64,
+        pollInterval: Duration = .milliseconds(500), lease: Duration = .seconds(180), concurrency: Int = 16, claimLimit: Int = 256,
         activity: ConsoleActivity? = nil
     ) {
         self.activity = activity
@@ -80,7 +81,7 @@ public struct OutboxWorker: Service {
                     for claimed in lanes {
                         busy.insert(claimed.lane)
                         group.addTask {
-                            await process(claimed.items, store: claimed.store)
+                            await process(claimed.items, store: claimed.store, leasedUntil: claimed.leasedUntil)
                             return .finished(claimed.lane)
                         }
                     }
@@ -123,6 +124,8 @@ public struct OutboxWorker: Service {
         let lane: OutboxLane
         let store: any Database
         let items: [OutboxItem]
+        /// When the claim's lease ends.
+        let leasedUntil: Timestamp
     }
 
     /// Claims due rows of lanes not in `busy`, grouped by lane, for at most `lanes` lanes; rows of further lanes
@@ -133,6 +136,7 @@ public struct OutboxWorker: Service {
             do {
                 let items = try await Outbox.claim(
                     from: store, owner: owner, limit: claimLimit, now: now, lease: lease, excluding: busy, kinds: handlers.keys.sorted())
+                let leasedUntil = now.adding(lease)
                 var byLane: [OutboxLane: [OutboxItem]] = [:]
                 var order: [OutboxLane] = []
                 for item in items {
@@ -143,7 +147,7 @@ public struct OutboxWorker: Service {
                 for lane in order {
                     let laneItems = byLane[lane] ?? []
                     if result.count < lanes {
-                        result.append(ClaimedLane(lane: lane, store: store, items: laneItems))
+                        result.append(ClaimedLane(lane: lane, store: store, items: laneItems, leasedUntil: leasedUntil))
                     } else {
                         surplus += laneItems
                     }
@@ -163,14 +167,14 @@ public struct OutboxWorker: Service {
         let lanes = await claim(excluding: [], lanes: Int.max, now: clock.now)
         await withTaskGroup(of: Void.self) { group in
             for claimed in lanes {
-                group.addTask { await process(claimed.items, store: claimed.store) }
+                group.addTask { await process(claimed.items, store: claimed.store, leasedUntil: claimed.leasedUntil) }
             }
         }
         return !lanes.isEmpty
     }
 
-    /// Delivers the claimed rows of one lane, one batch after another.
-    func process(_ items: [OutboxItem], store: any Database) async {
+    /// Delivers the claimed rows of one lane, one batch after another. `leasedUntil`: when the claim's lease ends.
+    func process(_ items: [OutboxItem], store: any Database, leasedUntil: Timestamp) async {
         guard let first = items.first, let handler = handlers[first.kind], let id = UUID(uuidString: first.resourceID),
             let resource = try? await runtime.resources.handle(id: id)
         else {
@@ -182,20 +186,26 @@ public struct OutboxWorker: Service {
         logger[metadataKey: "resource"] = "\(resource.name)"
         let limit = max(1, await handler.batchLimit(target: first.target, resource: resource))
         var remaining = items[...]
+        var leasedUntil = leasedUntil
         while !remaining.isEmpty {
             if Task.isCancelled {
                 try? await Outbox.release(Array(remaining), owner: owner, in: store)
                 return
             }
-            // The lease must cover this batch's delivery; rows this node no longer holds are someone else's now.
-            let held: Set<Int64>
-            do {
-                held = try await Outbox.renewLeases(of: Array(remaining), owner: owner, until: clock.now.adding(lease), in: store)
-            } catch {
-                Self.report("renewing outbox leases failed", error, to: logger)
-                return
+            // The lease must cover this batch's delivery: renewed once half of it has passed (a batch takes far less
+            // than half a lease); rows this node no longer holds are someone else's now.
+            if clock.now.adding(lease / 2) >= leasedUntil {
+                let until = clock.now.adding(lease)
+                let held: Set<Int64>
+                do {
+                    held = try await Outbox.renewLeases(of: Array(remaining), owner: owner, until: until, in: store)
+                } catch {
+                    Self.report("renewing outbox leases failed", error, to: logger)
+                    return
+                }
+                leasedUntil = until
+                remaining = remaining.filter { held.contains($0.id) }[...]
             }
-            remaining = remaining.filter { held.contains($0.id) }[...]
             let chunk = Array(remaining.prefix(limit))
             remaining = remaining.dropFirst(chunk.count)
             guard !chunk.isEmpty else { return }
@@ -227,12 +237,16 @@ public struct OutboxWorker: Service {
         }
         if !live.isEmpty {
             do {
-                try await Outbox.markStarted(live, owner: owner, in: store)
+                // What was withdrawn or taken over since the claim is not sent, and not recorded.
+                let marked = try await Outbox.markStarted(live, owner: owner, in: store)
+                live = live.filter { marked.contains($0.id) }
             } catch {
                 // Nothing is sent that could not be counted; the rows come back when their lease runs out.
                 Self.report("marking outbox deliveries failed", error, to: logger)
                 return []
             }
+        }
+        if !live.isEmpty {
             let began = ContinuousClock.now
             var results = await handler.deliver(live, resource: resource)
             let elapsed = ContinuousClock.now - began

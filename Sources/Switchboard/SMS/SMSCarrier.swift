@@ -72,7 +72,8 @@ public protocol SMSTrafficSink: Sendable {
 }
 
 /// A way out to handsets: the sandbox, an SMPP bind, later an HTTP aggregator. The outbox drives it: a batch of
-/// submissions of one carrier at a time, as many as its window allows.
+/// submissions of one carrier at a time, four windows of them (``SMSSubmitHandler/windowsPerBatch``); the carrier
+/// keeps at most a window outstanding and queues the rest.
 public protocol SMSCarrier: Sendable {
     /// The name messages are routed by (an inventory's carrier, `--sms-carrier NAME=…`).
     var name: String { get }

@@ -23,9 +23,13 @@ struct SMSSubmitHandler: SMSOutboxHandler {
     var kind: String { SMSService.submitKind }
     /// Carriers throttle for seconds, not hours: retry soon, and keep at it until the message's report deadline.
     var retrySchedule: RetrySchedule { RetrySchedule(delays: [.seconds(1), .seconds(2), .seconds(5), .seconds(10), .seconds(30), .seconds(60)]) }
+    /// Four windows: the carrier keeps its window full through a batch (the session queues what does not fit), and
+    /// the batch's records are written once for all of them. After a crash, at most one batch is submitted again.
     func batchLimit(target: String, resource: ResourceHandle) async -> Int {
-        service.carriers.carrier(named: target)?.window ?? 1
+        (service.carriers.carrier(named: target)?.window ?? 1) * Self.windowsPerBatch
     }
+
+    static let windowsPerBatch = 4
 
     func deliver(_ items: [OutboxItem], resource: ResourceHandle) async -> [DeliveryResult] {
         guard let carrier = service.carriers.carrier(named: items.first?.target ?? "") else {
