@@ -180,12 +180,7 @@ extension EmailService {
     /// events); its content erased and its deadline withdrawn once every recipient reached a final state.
     func progress(_ id: String, in tx: Transaction) async throws {
         guard let operation = try await EmailStore.operation(id, resource: tx.resource, in: tx.db) else { return }
-        try await progress(operation, recipients: try await EmailStore.recipients(operation: id, resource: tx.resource, in: tx.db), in: tx)
-    }
-
-    /// ``progress(_:in:)`` with the operation and its recipients as they stand in this transaction.
-    func progress(_ operation: EmailStore.Operation, recipients: [EmailStore.Recipient], in tx: Transaction) async throws {
-        try await progress([(operation, recipients)], in: tx)
+        try await progress([(operation, try await EmailStore.recipients(operation: id, resource: tx.resource, in: tx.db))], in: tx)
     }
 
     /// Moves several operations on with a fixed number of statements: the ones that succeeded are marked in one, the
@@ -199,7 +194,7 @@ extension EmailService {
                 if recipients.allSatisfy({ $0.status == .failed }) {
                     try await EmailStore.setStatus(
                         .failed, error: (code: "DeliveryFailed", message: recipients.first?.statusDetails ?? "No recipient could be sent to."),
-                        operation: operation.id, now: tx.now, resource: tx.resource, in: tx.db)
+                        operations: [operation.id], now: tx.now, resource: tx.resource, in: tx.db)
                 } else {
                     succeeded.append(operation.id)
                 }
@@ -208,8 +203,7 @@ extension EmailService {
         }
         try await EmailStore.setStatus(.succeeded, operations: succeeded, now: tx.now, resource: tx.resource, in: tx.db)
         try await EmailStore.deleteContent(operations: finished, resource: tx.resource, in: tx.db)
-        try await Outbox.withdraw(
-            correlatedWith: finished.map { Correlation(scope: "email:\($0)", item: "expire") }, resource: tx.resource, in: tx.db)
+        try await Outbox.withdraw(scopes: finished.map { "email:\($0)" }, items: ["expire"], resource: tx.resource, in: tx.db)
     }
 
     /// The retry window ended: recipients still waiting failed, and the content goes.

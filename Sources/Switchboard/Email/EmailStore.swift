@@ -210,14 +210,7 @@ enum EmailStore {
             finishedAt: try row.decode(column: "finished_at", as: Int64?.self).map(Timestamp.init(milliseconds:)))
     }
 
-    static func setStatus(
-        _ status: Operation.Status, error: (code: String, message: String)? = nil, operation id: String, now: Timestamp, resource: ResourceHandle,
-        in db: any SQLDatabase
-    ) async throws {
-        try await setStatus(status, error: error, operations: [id], now: now, resource: resource, in: db)
-    }
-
-    /// ``setStatus(_:error:operation:now:resource:in:)`` for several operations in one statement.
+    /// Sets the status of operations, in one statement.
     static func setStatus(
         _ status: Operation.Status, error: (code: String, message: String)? = nil, operations ids: [String], now: Timestamp,
         resource: ResourceHandle, in db: any SQLDatabase
@@ -399,11 +392,7 @@ enum EmailStore {
         return contents
     }
 
-    static func deleteContent(operation id: String, resource: ResourceHandle, in db: any SQLDatabase) async throws {
-        try await deleteContent(operations: [id], resource: resource, in: db)
-    }
-
-    /// Erases the content of several operations in one statement.
+    /// Erases the content of operations, in one statement.
     static func deleteContent(operations ids: [String], resource: ResourceHandle, in db: any SQLDatabase) async throws {
         guard !ids.isEmpty else { return }
         try await db.delete(from: "email_contents").where("resource_id", .equal, resource.storageID).where("operation_id", .in, ids).run()

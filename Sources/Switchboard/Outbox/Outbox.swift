@@ -227,24 +227,17 @@ public enum Outbox {
     /// whatever their state: their content was deleted, so nothing of it may be delivered, listed or redelivered.
     @discardableResult
     public static func withdraw(correlatedWith correlation: Correlation, resource: ResourceHandle, in db: any SQLDatabase) async throws -> Int {
-        var query = db.delete(from: "outbox").where("resource_id", .equal, resource.storageID)
-            .where("correlation_scope", .equal, correlation.scope)
-        if let item = correlation.item { query = query.where("correlation_item", .equal, item) }
-        return try await query.runCounting()
+        try await withdraw(scopes: [correlation.scope], items: correlation.item.map { [$0] }, resource: resource, in: db)
     }
 
-    /// ``withdraw(correlatedWith:resource:in:)`` for several correlations: one statement per distinct item.
+    /// ``withdraw(correlatedWith:resource:in:)`` for many scopes at once, in one statement: the rows of every scope in
+    /// `scopes` whose item is one of `items` (every item when `nil`).
     @discardableResult
-    public static func withdraw(correlatedWith correlations: [Correlation], resource: ResourceHandle, in db: any SQLDatabase) async throws -> Int {
-        var withdrawn = 0
-        let byItem = Dictionary(grouping: correlations, by: \.item)
-        for item in byItem.keys.sorted(by: { ($0 ?? "") < ($1 ?? "") }) {
-            var query = db.delete(from: "outbox").where("resource_id", .equal, resource.storageID)
-                .where("correlation_scope", .in, byItem[item, default: []].map(\.scope))
-            if let item { query = query.where("correlation_item", .equal, item) }
-            withdrawn += try await query.runCounting()
-        }
-        return withdrawn
+    public static func withdraw(scopes: [String], items: [String]?, resource: ResourceHandle, in db: any SQLDatabase) async throws -> Int {
+        guard !scopes.isEmpty else { return 0 }
+        var query = db.delete(from: "outbox").where("resource_id", .equal, resource.storageID).where("correlation_scope", .in, scopes)
+        if let items { query = query.where("correlation_item", .in, items) }
+        return try await query.runCounting()
     }
 
     /// Removes the rows that concern `subject`, whatever their state; returns how many.

@@ -341,8 +341,7 @@ public struct SMSService: Sendable {
     /// Reports of messages that just ended (already updated), and their deadlines withdrawn, in a few statements.
     func finish(_ ended: [(message: SMSStore.Message, at: Timestamp)], in tx: Transaction) async throws {
         guard !ended.isEmpty else { return }
-        try await tx.db.delete(from: "outbox").where("resource_id", .equal, tx.resource.storageID)
-            .where("correlation_scope", .in, ended.map { "sms:\($0.message.id)" }).where("correlation_item", .in, ["timeout", "submit"]).run()
+        try await Outbox.withdraw(scopes: ended.map { "sms:\($0.message.id)" }, items: ["timeout", "submit"], resource: tx.resource, in: tx.db)
         let reports = ended.compactMap { message, at -> NewEvent? in
             guard message.deliveryReport, let recipient = message.recipient else { return nil }
             var data = SMSEventData(messageId: message.id, from: message.sender, to: recipient, receivedTimestamp: tx.now.date)
