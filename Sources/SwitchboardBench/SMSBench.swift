@@ -19,6 +19,7 @@ struct SMSBench: AsyncParsableCommand {
     @Option(help: "A label for the report (e.g. the engine).") var label = "switchboard"
     @Option(help: "Messages per phase.") var messages = 10_000
     @Option(help: "Concurrent callers.") var concurrency = 16
+    @Option(help: "Recipients per request, one phase each (comma-separated).") var perRequest = "1,100"
 
     func run() async throws {
         let simulator = try await SMSCSimulator.start(
@@ -33,7 +34,7 @@ struct SMSBench: AsyncParsableCommand {
             try await buy(client)
             say("## \(label): SMS through the gate to an SMSC over SMPP (`POST /sms`, window 64)")
             var next = 0
-            for perRequest in [1, 100] {
+            for perRequest in self.perRequest.split(separator: ",").compactMap({ Int($0) }) {
                 let destinations = (0..<messages).map { index in "+1425\(String(format: "%07d", next + index))" }
                 next += messages
                 try await phase(client, simulator: simulator, destinations: destinations, perRequest: perRequest)

@@ -131,6 +131,54 @@ import Testing
         }
     }
 
+    /// What a handler learned while delivering (a carrier's ids) is written in the transaction that records the
+    /// batch's outcomes, once for the batch, and told once durable; if it fails, nothing of the batch is recorded and
+    /// its rows come back when their lease ends.
+    @Test(arguments: TestEngine.available)
+    func whatABatchLearnedIsWrittenOnceWithItsOutcomesOrNotAtAll(engine: TestEngine) async throws {
+        let failing = Mutex(true)
+        let writes = Mutex(0)
+        let told = Mutex(0)
+        let resourceBox = Mutex<ResourceHandle?>(nil)
+        let handler = RecordingHandler(limit: 10) { items in
+            let commit = DeliveryCommit(
+                write: { db, now in
+                    writes.withLock { $0 += 1 }
+                    guard let resource = resourceBox.withLock({ $0 }) else { return }
+                    try await Outbox.enqueue(
+                        [
+                            NewOutboxItem(
+                                kind: "learned", target: "t", deliveryID: "learned-\(items.count)", maxAttempts: 1,
+                                expiresAt: now.adding(.seconds(60)))
+                        ],
+                        resource: resource, now: now, in: db)
+                    if failing.withLock({ $0 }) { throw SMSError.invalid("the store is down", target: nil) }
+                },
+                committed: { told.withLock { $0 += 1 } })
+            return items.map { _ in DeliveryResult(.delivered, status: 200, commit: commit) }
+        }
+        try await withWorker(handler, engine: engine) { worker, resource, clock in
+            resourceBox.withLock { $0 = resource }
+            try await enqueue(3, resource: resource, clock: clock)
+            #expect(await worker.pass())
+            #expect(writes.withLock { $0 } == 1)
+            #expect(told.withLock { $0 } == 0)
+            var found = try await rows(resource)
+            #expect(found["learned-3"] == nil, "the failed write left nothing")
+            #expect((0..<3).allSatisfy { found["t-\($0)"]?.state == "pending" && found["t-\($0)"]?.attempts == 0 })
+            // Nothing was recorded: the rows wait for their lease to end, then go again.
+            #expect(await worker.pass() == false)
+            failing.withLock { $0 = false }
+            clock.advance(by: .seconds(61))
+            #expect(await worker.pass())
+            #expect(writes.withLock { $0 } == 2)
+            #expect(told.withLock { $0 } == 1)
+            found = try await rows(resource)
+            #expect(found["learned-3"] != nil)
+            #expect((0..<3).allSatisfy { found["t-\($0)"]?.state == "delivered" && found["t-\($0)"]?.attempts == 1 })
+        }
+    }
+
     @Test func rowsNoHandlerOnThisNodeKnowsWaitWithoutTakingPlacesInTheClaim() async throws {
         let handler = RecordingHandler(limit: 10) { _ in DeliveryResult(.delivered, status: 200) }
         try await withWorker(handler) { worker, resource, clock in
@@ -348,6 +396,84 @@ import Testing
                 observed.withLock { $0 } == [start.adding(.seconds(60)).milliseconds, start.adding(.seconds(31 + 60)).milliseconds])
             #expect(try await ownerOfTheLastRow() == "other")
             #expect(try await rows(resource)["t-1"] == nil)
+        }
+    }
+
+    /// A delivery that takes longer than half its lease (an SMTP server within RFC 5321's minutes) keeps the lease, so
+    /// no other node claims and sends its rows meanwhile; a fast one writes nothing for it.
+    @Test(arguments: TestEngine.available)
+    func aLongDeliveryKeepsItsLeaseSoNoOtherNodeSendsItsRowsAgain(engine: TestEngine) async throws {
+        let (release, released) = AsyncStream.makeStream(of: Void.self)
+        let started = Mutex(false)
+        let handler = RecordingHandler { _ in
+            started.withLock { $0 = true }
+            for await _ in release { break }
+            return DeliveryResult(.delivered)
+        }
+        try await withWorker(handler, engine: engine) { worker, resource, clock in
+            try await enqueue(1, resource: resource, clock: clock)
+            let claimedAt = clock.now
+            let pass = Task { await worker.pass() }
+            @Sendable func lease() async throws -> Int64? {
+                try await resource.store.read { db in
+                    try await db.select().column("lease_until").from("outbox").where("delivery_id", .equal, "t-0")
+                        .first(decodingColumn: "lease_until", as: Int64?.self) ?? nil
+                }
+            }
+            while !started.withLock({ $0 }) { await Task.yield() }
+            #expect(try await lease() == claimedAt.adding(.seconds(60)).milliseconds)
+            // Half the lease (60 s) passes mid-delivery: it is renewed from then.
+            clock.advance(by: .seconds(31))
+            let renewed = claimedAt.adding(.seconds(91)).milliseconds
+            let deadline = ContinuousClock.now.advanced(by: .seconds(30))
+            while try await lease() != renewed, ContinuousClock.now < deadline { await Task.yield() }
+            #expect(try await lease() == renewed)
+            // Past the first lease, another node finds nothing to claim.
+            clock.advance(by: .seconds(30))
+            #expect(try await Outbox.claim(from: resource.store, owner: "other", limit: 10, now: clock.now, lease: .seconds(60)).isEmpty)
+            released.yield()
+            released.finish()
+            #expect(await pass.value)
+            #expect(try await rows(resource)["t-0"]?.state == "delivered")
+        }
+    }
+
+    /// A withdrawn row takes its attempts with it: SQLite gives its id to the next row, which must still be able to
+    /// record its own first attempt.
+    @Test(arguments: TestEngine.available)
+    func aWithdrawnRowTakesItsAttemptsSoTheRowGivenItsIdRecordsItsOwn(engine: TestEngine) async throws {
+        let handler = RecordingHandler { _ in DeliveryResult(.delivered, status: 200) }
+        try await withWorker(handler, engine: engine) { worker, resource, clock in
+            @Sendable func enqueue(_ id: String) async throws {
+                try await resource.store.transaction { db in
+                    try await Outbox.enqueue(
+                        [
+                            NewOutboxItem(
+                                kind: "test", target: "t", deliveryID: id, correlation: Correlation(scope: "op:\(id)", item: "send"),
+                                maxAttempts: 3, expiresAt: clock.now.adding(.seconds(3600)))
+                        ], resource: resource, now: clock.now, in: db)
+                }
+            }
+            @Sendable func orphans() async throws -> Int {
+                try await resource.store.read { db in
+                    try await db.select().column(SQLFunction("count", args: SQLLiteral.all), as: "n").from("outbox_attempts")
+                        .where(SQLIdentifier("outbox_id"), .notIn, SQLGroupExpression(db.select().column("id").from("outbox").query))
+                        .first(decodingColumn: "n", as: Int.self) ?? 0
+                }
+            }
+            try await enqueue("first")
+            #expect(await worker.pass())
+            #expect(try await rows(resource)["first"]?.attempts == 1)
+            let withdrawn = try await resource.store.transaction { db in
+                try await Outbox.withdraw(correlatedWith: Correlation(scope: "op:first", item: nil), resource: resource, in: db)
+            }
+            #expect(withdrawn == 1)
+            #expect(try await orphans() == 0)
+            try await enqueue("second")
+            #expect(await worker.pass())
+            let second = try await rows(resource)["second"]
+            #expect(second?.state == "delivered" && second?.attempts == 1)
+            #expect(try await orphans() == 0)
         }
     }
 

@@ -15,6 +15,11 @@ import Testing
         let receipts = Mutex<[SMSReceipt]>([])
         let inbound = Mutex<[SMSInbound]>([])
         let failures = Mutex(0)
+        /// The carrier ids whose submissions are recorded; nil: every one.
+        let known = Mutex<Set<String>?>(nil)
+        /// The carrier ids of every batch the carrier handed over, and the sizes of those that recorded something.
+        let asked = Mutex<[[String]]>([])
+        let recordedBatches = Mutex<[Int]>([])
 
         func receipts(_ receipts: [SMSReceipt]) async throws -> [Bool] {
             if failures.withLock({ count in
@@ -23,8 +28,13 @@ import Testing
             }) {
                 throw SMSError.invalid("the store is down", target: nil)
             }
-            self.receipts.withLock { $0.append(contentsOf: receipts) }
-            return receipts.map { _ in true }
+            asked.withLock { $0.append(receipts.map(\.carrierMessageID)) }
+            let known = self.known.withLock { $0 }
+            let found = receipts.map { known?.contains($0.carrierMessageID) ?? true }
+            let recorded = zip(receipts, found).filter(\.1).map(\.0)
+            self.receipts.withLock { $0.append(contentsOf: recorded) }
+            if !recorded.isEmpty { recordedBatches.withLock { $0.append(recorded.count) } }
+            return found
         }
 
         func inbound(_ message: SMSInbound) async throws {
@@ -100,6 +110,30 @@ import Testing
             try await simulator.waitUntil("inbound") { _ in !sink.inbound.withLock { $0.isEmpty } }
             let inbound = try #require(sink.inbound.withLock { $0.first })
             #expect(inbound.from == "+14255550101" && inbound.to == "+18005550100" && inbound.text == "STOP")
+        }
+    }
+
+    /// A fast SMSC's receipts come before the outbox committed the submissions' ids: they wait aside and are tried
+    /// again together (one batch, not one transaction each) once the outbox says it recorded submissions.
+    @Test func receiptsThatOutrunTheirSubmissionsAreRecordedTogetherOnceTheSubmissionsAre() async throws {
+        try await withCarrier { carrier, simulator, sink, message in
+            try await bound(simulator, carrier)
+            sink.known.withLock { $0 = [] }
+            let outcomes = await carrier.submit((0..<8).map { message("+1425555013\($0)") })
+            let ids = outcomes.flatMap { outcome -> [String] in if case .accepted(let ids) = outcome { ids } else { [] } }
+            #expect(ids.count == 8)
+            try await simulator.waitUntil("every receipt tried") { _ in
+                Set(sink.asked.withLock { $0.joined() }).isSuperset(of: ids)
+            }
+            #expect(sink.receipts.withLock { $0.isEmpty })
+            #expect(simulator.deliveryAcknowledgements.isEmpty)
+            sink.known.withLock { $0 = Set(ids) }
+            carrier.submissionsRecorded()
+            try await simulator.waitUntil("receipts recorded") { _ in sink.receipts.withLock { $0.count } == 8 }
+            #expect(sink.recordedBatches.withLock { $0 } == [8])
+            try await simulator.waitUntil("receipts acknowledged") { _ in
+                simulator.deliveryAcknowledgements.filter { $0.status == .ok }.count == 8
+            }
         }
     }
 

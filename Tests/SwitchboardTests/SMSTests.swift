@@ -78,6 +78,30 @@ import Testing
         }
     }
 
+    /// Ids as ACS makes them (`Outgoing_20230118181300ff00e5c9-876d-4958-86e3-4637484fe5bd_noam`): the UTC time of
+    /// the send, then a UUID, so the ids of one moment sort together.
+    @Test func messageIDsLeadWithTheirUTCTimeAsACSMakesThem() throws {
+        let id = SMSService.messageID(outbound: true, at: Timestamp(milliseconds: 1_674_065_580_999))
+        #expect(id.hasPrefix("Outgoing_20230118181300") && id.hasSuffix("_noam"))
+        #expect(UUID(uuidString: String(id.dropFirst("Outgoing_20230118181300".count).dropLast("_noam".count))) != nil)
+        #expect(SMSService.messageID(outbound: false, at: Timestamp(milliseconds: 0)).hasPrefix("Incoming_19700101000000"))
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = try #require(TimeZone(identifier: "UTC"))
+        var generator = SystemRandomNumberGenerator()
+        // Leap days, century years and the turn of a year, then random moments up to 2400.
+        let moments: [Int64] =
+            [951_782_400_000, 951_868_799_000, 1_709_164_800_000, 4_107_542_399_000, 1_735_689_599_000, 1_735_689_600_000]
+            + (0..<2000).map { _ in Int64.random(in: 0...13_569_465_600_000, using: &generator) }
+        for milliseconds in moments {
+            let parts = calendar.dateComponents(
+                [.year, .month, .day, .hour, .minute, .second], from: Date(timeIntervalSince1970: Double(milliseconds / 1000)))
+            let expected = String(
+                format: "%04d%02d%02d%02d%02d%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0, parts.hour ?? 0, parts.minute ?? 0,
+                parts.second ?? 0)
+            #expect(SMSService.compactUTC(Timestamp(milliseconds: milliseconds)) == expected, "\(milliseconds)")
+        }
+    }
+
     @Test(arguments: TestEngine.available)
     func aMessageGoesThroughTheGateToTheCarrierAndItsReceiptBecomesAReport(engine: TestEngine) async throws {
         try await withSMS(engine: engine) { f in

@@ -235,22 +235,37 @@ public enum Outbox {
     @discardableResult
     public static func withdraw(scopes: [String], items: [String]?, resource: ResourceHandle, in db: any SQLDatabase) async throws -> Int {
         guard !scopes.isEmpty else { return 0 }
-        var query = db.delete(from: "outbox").where("resource_id", .equal, resource.storageID).where("correlation_scope", .in, scopes)
-        if let items { query = query.where("correlation_item", .in, items) }
-        return try await query.runCounting()
+        return try await delete(in: db) { rows in
+            rows.where("resource_id", .equal, resource.storageID).where("correlation_scope", .in, scopes)
+            if let items { rows.where("correlation_item", .in, items) }
+        }
     }
 
     /// Removes the rows that concern `subject`, whatever their state; returns how many.
     @discardableResult
     public static func withdraw(concerning subject: SubjectIdentifier, resource: ResourceHandle, in db: any SQLDatabase) async throws -> Int {
-        try await db.delete(from: "outbox").where("resource_id", .equal, resource.storageID)
-            .where("subject_index", .equal, resource.crypto.subjectIndex(subject)).runCounting()
+        try await delete(in: db) { rows in
+            rows.where("resource_id", .equal, resource.storageID).where("subject_index", .equal, resource.crypto.subjectIndex(subject))
+        }
     }
 
     /// Removes the rows of one lane (a deleted webhook subscription), whatever their state.
     public static func withdraw(kind: String, target: String, resource: ResourceHandle, in db: any SQLDatabase) async throws {
-        try await db.delete(from: "outbox").where("resource_id", .equal, resource.storageID).where("kind", .equal, kind)
-            .where("target", .equal, target).run()
+        try await delete(in: db) { rows in
+            rows.where("resource_id", .equal, resource.storageID).where("kind", .equal, kind).where("target", .equal, target)
+        }
+    }
+
+    /// Deletes the rows `filter` selects and their attempts. The attempts must go with them: SQLite hands a deleted
+    /// row's id out again, and a new row finding the old row's attempts could never record its own.
+    @discardableResult
+    static func delete(in db: any SQLDatabase, where filter: (any SQLPredicateBuilder) -> Void) async throws -> Int {
+        let ids = db.select().column("id").from("outbox")
+        filter(ids)
+        try await db.delete(from: "outbox_attempts").where(SQLIdentifier("outbox_id"), .in, SQLGroupExpression(ids.query)).run()
+        let rows = db.delete(from: "outbox")
+        filter(rows)
+        return try await rows.runCounting()
     }
 
     /// What is queued or kept for `subject` (for a person's export): kinds, targets, states and times, never
@@ -273,15 +288,10 @@ public enum Outbox {
     /// Deletes rows of `kind` (every kind when `nil`) in `states`, and their attempts, completed before `cutoff`.
     public static func trim(kind: String?, _ states: [OutboxState], completedBefore cutoff: Timestamp, in db: any SQLDatabase) async throws {
         let names = states.map(\.rawValue)
-        var completed = db.select().column("id").from("outbox").where("state", .in, names)
-            .where("completed_at", .lessThan, cutoff.milliseconds)
-        if let kind { completed = completed.where("kind", .equal, kind) }
-        try await db.delete(from: "outbox_attempts")
-            .where(SQLIdentifier("outbox_id"), .in, SQLGroupExpression(completed.query))
-            .run()
-        var rows = db.delete(from: "outbox").where("state", .in, names).where("completed_at", .lessThan, cutoff.milliseconds)
-        if let kind { rows = rows.where("kind", .equal, kind) }
-        try await rows.run()
+        try await delete(in: db) { rows in
+            rows.where("state", .in, names).where("completed_at", .lessThan, cutoff.milliseconds)
+            if let kind { rows.where("kind", .equal, kind) }
+        }
     }
 
     static func decode(_ row: any SQLRow) throws -> OutboxItem {

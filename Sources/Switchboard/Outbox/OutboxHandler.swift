@@ -1,4 +1,5 @@
 import Foundation
+import SQLKit
 
 /// Delivers one kind of outbox row: webhooks, and each carrier. It brings its own retry schedule and dead-letter
 /// policy, since receivers differ: Event Grid retries webhooks for a day, an SMSC's throttling asks for a pause of
@@ -44,13 +45,35 @@ public struct DeliveryResult: Sendable {
     /// A pause the receiver asked for (`Retry-After`, an SMSC's throttling), instead of the handler's schedule.
     public var retryAfter: Duration?
     public var duration: Duration = .zero
+    /// What the delivery learned that is written with its outcome (a carrier's ids, for the receipts to come).
+    public var commit: DeliveryCommit?
 
-    public init(_ disposition: Disposition, status: Int? = nil, error: String? = nil, snapshot: Data? = nil, retryAfter: Duration? = nil) {
+    public init(
+        _ disposition: Disposition, status: Int? = nil, error: String? = nil, snapshot: Data? = nil, retryAfter: Duration? = nil,
+        commit: DeliveryCommit? = nil
+    ) {
         self.disposition = disposition
         self.status = status
         self.error = error
         self.snapshot = snapshot
         self.retryAfter = retryAfter
+        self.commit = commit
+    }
+}
+
+/// A write that belongs with a batch's outcomes: the worker runs it in the transaction that records them, so a batch
+/// costs one transaction after it was sent, not one of the handler's and one of the outbox's. Results of a batch may
+/// share one; it runs once. If that transaction fails, nothing of it is kept and the rows are delivered again once
+/// their lease ends, as after a crash. `committed` runs once it is durable.
+public final class DeliveryCommit: Sendable {
+    let write: @Sendable (any SQLDatabase, Timestamp) async throws -> Void
+    let committed: @Sendable () -> Void
+
+    public init(
+        write: @escaping @Sendable (_ db: any SQLDatabase, _ now: Timestamp) async throws -> Void, committed: @escaping @Sendable () -> Void = {}
+    ) {
+        self.write = write
+        self.committed = committed
     }
 }
 

@@ -133,6 +133,13 @@ enum OutboxSchema {
         try await db.update("outbox").set("started", to: SQLColumn("attempts")).run()
     }
 
-    static let migrations = [v1, v3, v4, v5]
+    /// Attempts whose row was withdrawn stayed behind, and a new row given the withdrawn row's id (SQLite reuses
+    /// them) could not record its first attempt. Withdrawals now delete them; this removes those left before.
+    static let v6 = Migration(24, "outbox attempts of withdrawn rows") { db, _ in
+        try await db.delete(from: "outbox_attempts")
+            .where(SQLIdentifier("outbox_id"), .notIn, SQLGroupExpression(db.select().column("id").from("outbox").query)).run()
+    }
+
+    static let migrations = [v1, v3, v4, v5, v6]
     static let tables = ["outbox_attempts", "outbox"]
 }

@@ -77,7 +77,7 @@ public struct OutboxWorker: Service {
             var waking = false
             while !Task.isCancelled {
                 if busy.count < concurrency {
-                    let lanes = await claim(excluding: busy, lanes: concurrency - busy.count, now: clock.now)
+                    let (lanes, full) = await claim(excluding: busy, lanes: concurrency - busy.count, now: clock.now)
                     for claimed in lanes {
                         busy.insert(claimed.lane)
                         group.addTask {
@@ -85,8 +85,8 @@ public struct OutboxWorker: Service {
                             return .finished(claimed.lane)
                         }
                     }
-                    // Claimed something: there may be more, so claim again at once while lanes are free.
-                    if !lanes.isEmpty, busy.count < concurrency { continue }
+                    // A full claim may have left due rows behind: claim again at once while lanes are free.
+                    if full, busy.count < concurrency { continue }
                 }
                 if !waking {
                     waking = true
@@ -129,13 +129,16 @@ public struct OutboxWorker: Service {
     }
 
     /// Claims due rows of lanes not in `busy`, grouped by lane, for at most `lanes` lanes; rows of further lanes
-    /// are released again for the next round (or another node).
-    func claim(excluding busy: Set<OutboxLane>, lanes: Int, now: Timestamp) async -> [ClaimedLane] {
+    /// are released again for the next round (or another node). `full`: a store had more due rows than one claim
+    /// takes, so claiming again may find more.
+    func claim(excluding busy: Set<OutboxLane>, lanes: Int, now: Timestamp) async -> (lanes: [ClaimedLane], full: Bool) {
         var result: [ClaimedLane] = []
+        var full = false
         for store in await stores() where result.count < lanes {
             do {
                 let items = try await Outbox.claim(
                     from: store, owner: owner, limit: claimLimit, now: now, lease: lease, excluding: busy, kinds: handlers.keys.sorted())
+                if items.count >= claimLimit { full = true }
                 let leasedUntil = now.adding(lease)
                 var byLane: [OutboxLane: [OutboxItem]] = [:]
                 var order: [OutboxLane] = []
@@ -157,14 +160,14 @@ public struct OutboxWorker: Service {
                 Self.report("claiming outbox work failed", error, to: runtime.logger)
             }
         }
-        return result
+        return (result, full)
     }
 
     /// One round over every store, delivering what is due and waiting for it; returns whether anything was claimed.
     /// (The service runs ``deliverUntilCancelled()``; tests and tools use this, with the clock where they want it.)
     @discardableResult
     public func pass() async -> Bool {
-        let lanes = await claim(excluding: [], lanes: Int.max, now: clock.now)
+        let lanes = await claim(excluding: [], lanes: Int.max, now: clock.now).lanes
         await withTaskGroup(of: Void.self) { group in
             for claimed in lanes {
                 group.addTask { await process(claimed.items, store: claimed.store, leasedUntil: claimed.leasedUntil) }
@@ -209,16 +212,41 @@ public struct OutboxWorker: Service {
             let chunk = Array(remaining.prefix(limit))
             remaining = remaining.dropFirst(chunk.count)
             guard !chunk.isEmpty else { return }
-            let deferred = await deliver(chunk, handler: handler, resource: resource, store: store, logger: logger)
+            let deferred = await deliver(chunk, handler: handler, resource: resource, store: store, leasedUntil: leasedUntil, logger: logger)
             // What did not fit in the batch leads the next one.
             remaining = (deferred + remaining)[...]
         }
     }
 
+    /// Keeps the lease of rows while they are delivered, for as long as that takes: renewed whenever half of it is
+    /// left (a batch usually ends long before, and this writes nothing). An SMTP server may take minutes within RFC
+    /// 5321's timeouts; without this, the lease could end mid-delivery and another node send the rows again. Ends
+    /// when cancelled, once the delivery returned.
+    func keepLeased(_ items: [OutboxItem], until leasedUntil: Timestamp, store: any Database, logger: Logger) async {
+        var until = leasedUntil
+        while !Task.isCancelled {
+            do {
+                try await clock.sleep(for: max(.zero, until.subtracting(lease / 2).duration(since: clock.now)))
+            } catch {
+                return
+            }
+            let next = clock.now.adding(lease)
+            do {
+                _ = try await Outbox.renewLeases(of: items, owner: owner, until: next, in: store)
+                until = next
+            } catch {
+                // Tried again after a pause; the outcome is recorded only for rows this node still holds.
+                Self.report("renewing the leases of a long delivery failed", error, to: logger)
+                do { try await clock.sleep(for: .seconds(1)) } catch { return }
+            }
+        }
+    }
+
     /// Delivers one batch and records its outcomes; returns the rows the handler deferred to the next batch.
-    func deliver(_ chunk: [OutboxItem], handler: any OutboxHandler, resource: ResourceHandle, store: any Database, logger: Logger) async
-        -> [OutboxItem]
-    {
+    /// `leasedUntil`: when the batch's lease ends, unless its delivery keeps it (``keepLeased(_:until:store:logger:)``).
+    func deliver(
+        _ chunk: [OutboxItem], handler: any OutboxHandler, resource: ResourceHandle, store: any Database, leasedUntil: Timestamp, logger: Logger
+    ) async -> [OutboxItem] {
         let now = clock.now
         var outcomes: [(OutboxItem, DeliveryResult)] = []
         var live: [OutboxItem] = []
@@ -248,7 +276,13 @@ public struct OutboxWorker: Service {
         }
         if !live.isEmpty {
             let began = ContinuousClock.now
-            var results = await handler.deliver(live, resource: resource)
+            let delivering = live
+            var results = await withTaskGroup(of: Void.self) { group in
+                group.addTask { await keepLeased(delivering, until: leasedUntil, store: store, logger: logger) }
+                let results = await handler.deliver(delivering, resource: resource)
+                group.cancelAll()
+                return results
+            }
             let elapsed = ContinuousClock.now - began
             if results.count != live.count { results = live.map { _ in DeliveryResult(.retry, error: "no result") } }
             for (item, result) in zip(live, results) {
@@ -268,8 +302,14 @@ public struct OutboxWorker: Service {
         }
         let owner = self.owner
         let keepsSnapshot = handler.deadLetters.keepsSnapshot
+        var batchCommits: [DeliveryCommit] = []
+        for (_, result) in outcomes {
+            if let commit = result.commit, !batchCommits.contains(where: { $0 === commit }) { batchCommits.append(commit) }
+        }
+        let commits = batchCommits
         do {
             try await store.transaction { db in
+                for commit in commits { try await commit.write(db, now) }
                 for (item, until) in postponed { try await Outbox.postpone(item, until: until, owner: owner, in: db) }
                 // Deliveries with the same answer are recorded together; the rest one by one.
                 let delivered = Dictionary(
@@ -298,6 +338,7 @@ public struct OutboxWorker: Service {
                 }
             }
             activity?.touch(resource.id)
+            for commit in commits { commit.committed() }
         } catch {
             Self.report("recording outbox attempts failed", error, to: logger)
         }

@@ -16,12 +16,14 @@ final class SMPPCarrier: SMSCarrier, Service {
     let sink: SMSTrafficRelay
     let logger: Logger
     private let current = Mutex<SMPPClient?>(nil)
+    /// The receipts of the current bind waiting to be recorded.
+    private let receiptQueue = Mutex<ReceiptQueue?>(nil)
     /// Successful binds since start (a reconnection adds one).
     let binds = Atomic<Int>(0)
 
     var name: String { configuration.name }
-    /// How many 50 ms waits a receipt for a message not (yet) known gets: 5 seconds.
-    static let receiptPatience = 100
+    /// How long a receipt for a message not (yet) known is tried again before it is dropped.
+    static let receiptPatience: Duration = .seconds(5)
     var window: Int { configuration.window }
 
     init(configuration: SMPPCarrierConfiguration, sink: SMSTrafficRelay, logger: Logger) {
@@ -86,6 +88,8 @@ final class SMPPCarrier: SMSCarrier, Service {
     func receive(from client: SMPPClient) async {
         var assembler = ConcatenatedMessageAssembler()
         let queue = ReceiptQueue()
+        receiptQueue.withLock { $0 = queue }
+        defer { receiptQueue.withLock { $0 = nil } }
         await withDiscardingTaskGroup { group in
             group.addTask { await self.record(queue) }
             for await delivery in client.deliveries {
@@ -115,45 +119,47 @@ final class SMPPCarrier: SMSCarrier, Service {
         }
     }
 
-    /// Records queued receipts a batch at a time until the queue finishes.
+    /// Records queued receipts a batch at a time until the queue finishes. A receipt whose message is not known yet
+    /// is parked and tried again with the others parked, in one batch, when the outbox says it recorded submissions
+    /// (``submissionsRecorded()``) or every 50 ms, for ``receiptPatience``.
     func record(_ queue: ReceiptQueue) async {
-        await withDiscardingTaskGroup { waiting in
+        await withDiscardingTaskGroup { timers in
             for await _ in queue.signals {
                 let batch = queue.drain()
                 guard !batch.isEmpty else { continue }
                 do {
                     let found = try await sink.receipts(batch.map(\.receipt))
-                    for ((receipt, delivery), matched) in zip(batch, found) {
+                    let now = ContinuousClock.now
+                    var parked: [ReceiptQueue.Entry] = []
+                    for (entry, matched) in zip(batch, found) {
                         if matched {
-                            delivery.acknowledge()
+                            entry.delivery.acknowledge()
+                        } else if now - entry.arrived < Self.receiptPatience {
+                            parked.append(entry)
                         } else {
-                            waiting.addTask { await self.awaitSubmission(of: receipt, delivery) }
+                            // Never ours, or the submission's ids were lost with a crash (the message was submitted
+                            // again).
+                            logger.notice("a receipt for an unknown message was dropped")
+                            entry.delivery.acknowledge()
+                        }
+                    }
+                    if queue.park(parked) {
+                        timers.addTask {
+                            try? await Task.sleep(for: .milliseconds(50))
+                            queue.wakeParked()
                         }
                     }
                 } catch {
                     logger.error("receipts from the SMSC could not be recorded", metadata: ["error": "\(Self.describe(error))"])
-                    for (_, delivery) in batch { delivery.acknowledge(.systemError) }
+                    for entry in batch { entry.delivery.acknowledge(.systemError) }
                 }
             }
         }
     }
 
-    /// Tries a receipt again while its submission's ids may still be on their way to the store.
-    func awaitSubmission(of report: SMSReceipt, _ delivery: SMPPDelivery) async {
-        do {
-            for _ in 0..<Self.receiptPatience {
-                try await Task.sleep(for: .milliseconds(50))
-                if try await sink.receipts([report]).first == true {
-                    delivery.acknowledge()
-                    return
-                }
-            }
-            // Never ours, or the submission's ids were lost with a crash (the message was submitted again).
-            logger.notice("a receipt for an unknown message was dropped")
-            delivery.acknowledge()
-        } catch {
-            delivery.acknowledge(.systemError)
-        }
+    /// The outbox recorded the ids of submissions: receipts that outran them are tried again now.
+    func submissionsRecorded() {
+        receiptQueue.withLock { $0 }?.wakeParked()
     }
 
     /// The final states of a receipt; intermediate ones (`ENROUTE`, `ACCEPTD`) wait for the next.
@@ -241,9 +247,26 @@ final class SMSTrafficRelay: SMSTrafficSink, Sendable {
     }
 }
 
-/// Receipts waiting to be recorded, and a signal that wakes the recorder (coalesced: one wake-up drains all).
+/// Receipts waiting to be recorded, and a signal that wakes the recorder (coalesced: one wake-up drains all). Receipts
+/// whose message was not known yet are parked and join a batch again once woken.
 final class ReceiptQueue: Sendable {
-    private let items = Mutex<[(receipt: SMSReceipt, delivery: SMPPDelivery)]>([])
+    struct Entry: Sendable {
+        let receipt: SMSReceipt
+        let delivery: SMPPDelivery
+        /// When it came from the SMSC (its patience counts from there).
+        let arrived: ContinuousClock.Instant
+    }
+
+    private struct State {
+        var fresh: [Entry] = []
+        var parked: [Entry] = []
+        /// Whether the parked entries go in the next batch.
+        var parkedDue = false
+        /// Whether a timer to wake the parked entries is running.
+        var timing = false
+    }
+
+    private let state = Mutex(State())
     let signals: AsyncStream<Void>
     private let continuation: AsyncStream<Void>.Continuation
 
@@ -252,18 +275,45 @@ final class ReceiptQueue: Sendable {
     }
 
     func push(_ receipt: SMSReceipt, _ delivery: SMPPDelivery) {
-        items.withLock { $0.append((receipt, delivery)) }
+        state.withLock { $0.fresh.append(Entry(receipt: receipt, delivery: delivery, arrived: .now)) }
         continuation.yield()
+    }
+
+    /// Parks entries to be tried again; returns whether the caller should start the timer that wakes them.
+    func park(_ entries: [Entry]) -> Bool {
+        state.withLock { state in
+            state.parked += entries
+            guard !state.parked.isEmpty, !state.timing else { return false }
+            state.timing = true
+            return true
+        }
+    }
+
+    /// The parked entries go in the next batch.
+    func wakeParked() {
+        let due = state.withLock { state in
+            state.timing = false
+            state.parkedDue = !state.parked.isEmpty
+            return state.parkedDue
+        }
+        if due { continuation.yield() }
     }
 
     /// At most this many go in one batch (a statement's bind parameters are limited), the rest in the next.
     static let batchLimit = 500
 
-    func drain() -> [(receipt: SMSReceipt, delivery: SMPPDelivery)] {
-        items.withLock { items in
-            let batch = Array(items.prefix(Self.batchLimit))
-            items.removeFirst(batch.count)
-            if !items.isEmpty { continuation.yield() }
+    /// The next batch: fresh receipts first, then the parked ones if they are due.
+    func drain() -> [Entry] {
+        state.withLock { state in
+            var batch = Array(state.fresh.prefix(Self.batchLimit))
+            state.fresh.removeFirst(batch.count)
+            if state.parkedDue {
+                let parked = state.parked.prefix(Self.batchLimit - batch.count)
+                batch += parked
+                state.parked.removeFirst(parked.count)
+                state.parkedDue = !state.parked.isEmpty
+            }
+            if !state.fresh.isEmpty || state.parkedDue { continuation.yield() }
             return batch
         }
     }

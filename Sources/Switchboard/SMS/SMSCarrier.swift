@@ -81,4 +81,10 @@ public protocol SMSCarrier: Sendable {
     var window: Int { get }
     /// Submits `messages`; one outcome each, in order.
     func submit(_ messages: [SMSSubmission]) async -> [SMSSubmitOutcome]
+    /// The outbox committed the ids of accepted submissions: receipts that outran them can be matched now.
+    func submissionsRecorded()
+}
+
+extension SMSCarrier {
+    public func submissionsRecorded() {}
 }

@@ -70,13 +70,14 @@ struct SMSSubmitHandler: SMSOutboxHandler {
                 }
             }
         }
-        do {
-            try await service.submitted(accepted, carrier: carrier.name, in: resource)
-            for position in acceptedPositions { results[position] = DeliveryResult(.delivered) }
-        } catch {
-            // The carrier accepted them but their ids could not be recorded: the rows come back and are submitted
-            // again (the one case of a double submission).
-            for position in acceptedPositions { results[position] = DeliveryResult(.retry, error: "recording the carrier's answer failed") }
+        // The carrier's ids are written with the batch's outcomes. Should that fail, the rows come back once their
+        // lease ends and are submitted again (the one case of a double submission).
+        if !accepted.isEmpty {
+            let accepted = accepted
+            let commit = DeliveryCommit(
+                write: { [service] db, now in try await service.submitted(accepted, carrier: carrier.name, resource: resource, now: now, in: db) },
+                committed: { carrier.submissionsRecorded() })
+            for position in acceptedPositions { results[position] = DeliveryResult(.delivered, commit: commit) }
         }
         return results
     }

@@ -16,7 +16,7 @@ extension SMSService {
         guard let from = MessagingAddress.phoneNumber(inbound.from), let to = MessagingAddress.phoneNumber(inbound.to) else {
             throw SMSError.invalid("Inbound messages go between E.164 numbers.", target: "from")
         }
-        let id = Self.messageID(outbound: false)
+        let id = Self.messageID(outbound: false, at: clock.now)
         let plan = SMSEncoding.plan(inbound.text)
         try await changes.run(in: resource) { tx in
             try await SMSStore.insert(
@@ -94,7 +94,8 @@ extension SMSService {
         let plan = SMSEncoding.plan(text)
         try await changes.run(in: resource) { tx in
             try await enqueue(
-                id: Self.messageID(outbound: true), from: number, to: handset, text: text, plan: plan, carrier: carrier, deliveryReport: false,
+                id: Self.messageID(outbound: true, at: tx.now), from: number, to: handset, text: text, plan: plan, carrier: carrier,
+                deliveryReport: false,
                 tag: nil, timeout: configuration.defaultReportTimeout, in: tx)
         }
     }

@@ -159,7 +159,7 @@ public struct SMSService: Sendable {
                         results[index] = Self.refusal(to: number, status: status, "\(decision.code?.rawValue ?? "Refused"): \(decision.reason)")
                         continue
                     }
-                    let id = Self.messageID(outbound: true)
+                    let id = Self.messageID(outbound: true, at: tx.now)
                     outgoing.append(
                         try self.outgoing(
                             id: id, from: sender.value, to: number, text: request.message, plan: plan, carrier: route,
@@ -196,10 +196,18 @@ public struct SMSService: Sendable {
         SMSSendResult(to: to, messageId: nil, httpStatusCode: status, successful: false, errorMessage: message)
     }
 
-    /// ACS-style message ids: `Outgoing_…` and `Incoming_…`, a time and a random part.
-    static func messageID(outbound: Bool) -> String {
+    /// Message ids as ACS makes them: `Outgoing_` or `Incoming_`, the time (UTC, `yyyyMMddHHmmss`), a random UUID and
+    /// `_noam` (`Outgoing_20230118181300ff00e5c9-876d-4958-86e3-4637484fe5bd_noam`). Leading with the time keeps the
+    /// ids of one moment together in the indexes they are keys of, so a burst of sends writes a few index pages, not
+    /// one per message.
+    static func messageID(outbound: Bool, at time: Timestamp) -> String {
         let random = UUID().uuidString.lowercased()
-        return "\(outbound ? "Outgoing" : "Incoming")_\(random)_noam"
+        return "\(outbound ? "Outgoing" : "Incoming")_\(compactUTC(time))\(random)_noam"
+    }
+
+    /// `yyyyMMddHHmmss` in UTC: the digits of the wire's date-time up to its seconds.
+    static func compactUTC(_ time: Timestamp) -> String {
+        String(APIDate.format(time.date).prefix(19).filter(\.isASCIIDigit))
     }
 
     /// An outgoing message and the outbox rows that carry it: its submission and the deadline for its receipt.
@@ -256,15 +264,21 @@ public struct SMSService: Sendable {
     /// The carrier accepted messages: their ids, for the receipts to come, recorded for a whole batch at once (a
     /// message that ended meanwhile, by its deadline, stays ended).
     func submitted(_ accepted: [(messageID: String, ids: [String])], carrier: String, in resource: ResourceHandle) async throws {
-        guard !accepted.isEmpty else { return }
         try await changes.run(in: resource) { tx in
-            try await tx.db.update("sms_messages").set("status", to: SMSStore.Message.Status.sent.rawValue).set("carrier", to: carrier)
-                .set("submitted_at", to: tx.now.milliseconds).where("resource_id", .equal, resource.storageID)
-                .where("id", .in, accepted.map(\.messageID)).where("status", .equal, SMSStore.Message.Status.queued.rawValue).run()
-            try await SMSStore.recordCarrierIDs(
-                accepted.flatMap { message in message.ids.map { (message.messageID, $0) } }, carrier: carrier, resource: resource, now: tx.now,
-                in: tx.db)
+            try await submitted(accepted, carrier: carrier, resource: resource, now: tx.now, in: tx.db)
         }
+    }
+
+    /// The same in a transaction of the caller's (the outbox worker's, which records the batch's outcomes in it).
+    func submitted(
+        _ accepted: [(messageID: String, ids: [String])], carrier: String, resource: ResourceHandle, now: Timestamp, in db: any SQLDatabase
+    ) async throws {
+        guard !accepted.isEmpty else { return }
+        try await db.update("sms_messages").set("status", to: SMSStore.Message.Status.sent.rawValue).set("carrier", to: carrier)
+            .set("submitted_at", to: now.milliseconds).where("resource_id", .equal, resource.storageID)
+            .where("id", .in, accepted.map(\.messageID)).where("status", .equal, SMSStore.Message.Status.queued.rawValue).run()
+        try await SMSStore.recordCarrierIDs(
+            accepted.flatMap { message in message.ids.map { (message.messageID, $0) } }, carrier: carrier, resource: resource, now: now, in: db)
     }
 
     /// The carrier refused a message for good, or it could not be submitted before its deadline.
