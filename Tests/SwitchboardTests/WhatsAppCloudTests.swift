@@ -28,7 +28,7 @@ import Testing
             try await TestServer.with(engine: engine, clock: clock) { plain in
                 var runtime = plain.runtime
                 runtime.configuration.whatsapp.graphURL = graphURL
-                runtime.configuration.whatsapp.graphTimeout = .milliseconds(700)
+                runtime.configuration.whatsapp.graphTimeout = .seconds(2)
                 let server = TestServer(runtime: runtime, dataDirectory: plain.dataDirectory)
                 let dev = try await server.createResource("dev", in: .unitedStates)
                 let other = try await server.createResource("other", in: .europe)
@@ -197,7 +197,7 @@ import Testing
             peer.behaviour = .status(503)
             let down = try await f.dev.send(.get, "/messages/channels/\(Self.channel)/templates")
             #expect(down.status == .badGateway && down.errorCode == "WhatsAppUnavailable", "\(down.text)")
-            peer.behaviour = .slow(.seconds(3))
+            peer.behaviour = .slow(.seconds(4))
             let slow = try await f.dev.send(.get, "/messages/channels/\(Self.channel)/templates")
             #expect(slow.status == .gatewayTimeout && slow.errorCode == "WhatsAppTimeout", "\(slow.text)")
             peer.behaviour = .normal
