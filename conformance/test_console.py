@@ -219,6 +219,8 @@ def test_the_console_is_usable_on_a_phone_and_by_keyboard(start_server, browser)
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Skip to content"
     page.keyboard.press("Enter")
+    # The jump is a same-document navigation the browser finishes after the key press returns: wait for it.
+    page.wait_for_function("location.hash === '#main'", timeout=5000)
     assert page.url.endswith("#main")
     page.context.close()
 
