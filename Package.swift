@@ -40,6 +40,7 @@ let package = Package(
         .target(
             name: "Switchboard",
             dependencies: [
+                "CSQLiteSettings",
                 "SMPP",
                 "DNSClient",
                 "Mail",
@@ -80,6 +81,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // A setting of SQLite's connection that only its variadic C API reaches (see the header).
+        .target(name: "CSQLiteSettings"),
         .executableTarget(
             name: "switchboard",
             dependencies: ["SwitchboardCLI"],

@@ -193,11 +193,17 @@ struct Bench: AsyncParsableCommand {
             do {
                 try await WebSocketClient.connect(url: url, configuration: configuration, tlsConfiguration: tls, logger: Logger(label: "bench")) {
                     inbound, _, _ in
-                    readyContinuation.yield()
                     for try await message in inbound.messages(maxSize: 1 << 20) {
                         guard case .text(let text) = message,
-                            let json = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
-                            json["type"] as? String == "chatMessageReceived",
+                            let json = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+                        else { continue }
+                        // The session follows the log from its `connected` frame on; a message sent before that
+                        // frame arrives may precede its cursor and is not delivered live.
+                        if json["type"] as? String == "connected" {
+                            readyContinuation.yield()
+                            continue
+                        }
+                        guard json["type"] as? String == "chatMessageReceived",
                             let content = (json["data"] as? [String: Any])?["message"] as? String
                         else { continue }
                         continuation.yield((content, ContinuousClock.now))

@@ -488,4 +488,36 @@ import Testing
             }
         }
     }
+
+    /// The send-rate count, on every send, reads one index and nothing else: the index holds the messages the limit
+    /// counts and what the count reads of them, and the queries name its condition so that the engine can use it.
+    @Test(arguments: TestEngine.available)
+    func theSendRateWindowIsReadFromItsIndexAlone(engine: TestEngine) async throws {
+        try await withTemporaryDirectory { directory in
+            let database = try await DatabaseFactory.open(try await engine.makeDatabase(named: "chat-plan", in: directory), logger: .quiet)
+            defer { Task { await database.shutdown() } }
+            try await Migrator.migrate(database, to: StoreSchema.schema)
+            let since = Timestamp(milliseconds: 1_800_000_000_000)
+            let queries = [
+                ChatStore.sendRosterQuery(resource: "r", thread: "t", since: since),
+                ChatStore.windowQuery(resource: "r", thread: "t", since: since, offset: 3),
+            ]
+            for query in queries {
+                let plan = try await database.transaction { db -> String in
+                    if engine == .postgres {
+                        // An empty table is cheaper to scan than to look up; the plan for a real one is asked for.
+                        try await db.raw("SET LOCAL enable_seqscan = off").run()
+                        try await db.raw("SET LOCAL enable_bitmapscan = off").run()
+                        let rows = try await db.raw("EXPLAIN " + query).all()
+                        return try rows.map { try $0.decode(column: "QUERY PLAN", as: String.self) }.joined(separator: "\n")
+                    }
+                    let rows = try await db.raw("EXPLAIN QUERY PLAN " + query).all()
+                    return try rows.map { try $0.decode(column: "detail", as: String.self) }.joined(separator: "\n")
+                }
+                let expected = engine == .postgres ? "Index Only Scan using chat_messages_sent" : "COVERING INDEX chat_messages_sent"
+                #expect(plan.contains(expected), "\(plan)")
+            }
+            await database.shutdown()
+        }
+    }
 }

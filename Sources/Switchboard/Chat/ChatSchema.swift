@@ -79,13 +79,27 @@ enum ChatSchema {
     }
 
     /// The send-rate limit counts a thread's messages of the last seconds through this index, so its cost does not
-    /// grow with the thread or with the limit.
+    /// grow with the thread or with the limit (replaced by ``v3``).
     static let v2 = Migration(7, "chat message times") { db, _ in
         try await db.create(index: "chat_messages_time").on("chat_messages").column("resource_id").column("thread_id").column("created_at")
             .run()
     }
 
-    static let migrations = [v1, v2]
+    /// The send-rate count reads only the index: it holds just the messages the limit counts (text and html, not
+    /// the thread's system messages) and everything the count reads of them, so a send no longer looks up every
+    /// message of the window in the table to learn its type. The queries name the types as literals, which is how
+    /// both engines see that the index's condition holds (a bound parameter would hide it).
+    static let v3 = Migration(25, "chat send-rate index holds sent messages only") { db, _ in
+        try await db.drop(index: "chat_messages_time").run()
+        try await db.raw(
+            """
+            CREATE INDEX chat_messages_sent ON chat_messages (resource_id, thread_id, created_at, type)
+            WHERE type IN ('text', 'html')
+            """
+        ).run()
+    }
+
+    static let migrations = [v1, v2, v3]
     static let tables = ["chat_read_receipts", "chat_messages", "chat_memberships", "chat_threads"]
     /// Where chat erases personal data (message content, topics, names) and whatever carried it on: the tables made
     /// unrecoverable after a deletion (``Database/reclaimDeletedRows(in:_:)``).

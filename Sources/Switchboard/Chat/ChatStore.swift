@@ -334,21 +334,11 @@ enum ChatStore {
 
     /// What a send needs to know in one read: every membership period of the thread (who, and whether current;
     /// nothing decrypted) and how many text and html messages it had since `since` (the rate window; an index range
-    /// read, `chat_messages_time`).
+    /// read, `chat_messages_sent`).
     static func sendRoster(_ db: any SQLDatabase, resource: ResourceHandle, thread: String, since: Timestamp) async throws
         -> (members: [(participant: String, current: Bool)], recentMessages: Int)
     {
-        let rows = try await db.raw(
-            """
-            SELECT m.participant, m.removed_at,
-                   (SELECT COUNT(*) FROM chat_messages msg
-                    WHERE msg.resource_id = \(bind: resource.storageID) AND msg.thread_id = \(bind: thread)
-                      AND msg.created_at >= \(bind: since.milliseconds) AND msg.type IN ('text', 'html')) AS recent
-            FROM chat_memberships m
-            WHERE m.resource_id = \(bind: resource.storageID) AND m.thread_id = \(bind: thread)
-            ORDER BY m.joined_at, m.participant, m.period
-            """
-        ).all()
+        let rows = try await db.raw(sendRosterQuery(resource: resource.storageID, thread: thread, since: since)).all()
         let members = try rows.map {
             (participant: try $0.decode(column: "participant", as: String.self), current: try $0.decode(column: "removed_at", as: Int64?.self) == nil)
         }
@@ -357,17 +347,38 @@ enum ChatStore {
 
     /// When the message was sent whose leaving a full send-rate window lets the next one in: of the `count` text
     /// and html messages sent since `since` (``sendRoster(_:resource:thread:since:)``), the one `limit` places from
-    /// the newest. An index range read (`chat_messages_time`): the cost depends on neither the thread's size nor
+    /// the newest. An index range read (`chat_messages_sent`): the cost depends on neither the thread's size nor
     /// the limit.
     static func windowFreedBy(
         _ db: any SQLDatabase, resource: ResourceHandle, thread: String, since: Timestamp, count: Int, limit: Int
     ) async throws -> Timestamp? {
         guard count >= limit else { return nil }
-        return try await db.select().column("created_at").from("chat_messages")
-            .where("resource_id", .equal, resource.storageID).where("thread_id", .equal, thread)
-            .where("created_at", .greaterThanOrEqual, since.milliseconds).where("type", .in, ["text", "html"])
-            .orderBy("created_at").limit(1).offset(count - limit)
+        return try await db.raw(windowQuery(resource: resource.storageID, thread: thread, since: since, offset: count - limit))
             .first(decodingColumn: "created_at", as: Int64.self).map { Timestamp(milliseconds: $0) }
+    }
+
+    /// ``sendRoster(_:resource:thread:since:)``'s statement. Its count reads only `chat_messages_sent`, whose
+    /// condition it spells out as literals (a partial index serves a query only where the engine can see that).
+    static func sendRosterQuery(resource: String, thread: String, since: Timestamp) -> SQLQueryString {
+        """
+        SELECT m.participant, m.removed_at,
+               (SELECT COUNT(*) FROM chat_messages msg
+                WHERE msg.resource_id = \(bind: resource) AND msg.thread_id = \(bind: thread)
+                  AND msg.created_at >= \(bind: since.milliseconds) AND msg.type IN ('text', 'html')) AS recent
+        FROM chat_memberships m
+        WHERE m.resource_id = \(bind: resource) AND m.thread_id = \(bind: thread)
+        ORDER BY m.joined_at, m.participant, m.period
+        """
+    }
+
+    /// ``windowFreedBy(_:resource:thread:since:count:limit:)``'s statement, on the same index.
+    static func windowQuery(resource: String, thread: String, since: Timestamp, offset: Int) -> SQLQueryString {
+        """
+        SELECT created_at FROM chat_messages
+        WHERE resource_id = \(bind: resource) AND thread_id = \(bind: thread)
+          AND created_at >= \(bind: since.milliseconds) AND type IN ('text', 'html')
+        ORDER BY created_at LIMIT 1 OFFSET \(bind: offset)
+        """
     }
 
     // MARK: Read receipts

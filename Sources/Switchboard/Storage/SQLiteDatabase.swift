@@ -75,6 +75,10 @@ public final class SQLiteDatabase: Database {
         "PRAGMA secure_delete = ON",
         "PRAGMA synchronous = FULL",
         "PRAGMA cache_size = -32768",
+        // Savepoint journals and sorts stay in memory: every member of a commit batch runs in a savepoint, whose
+        // journal would otherwise be a temporary file written (a system call per page) inside the writer's turn,
+        // and neither that journal nor a sort's spill, which hold personal data, ever reaches a disk.
+        "PRAGMA temp_store = MEMORY",
     ]
 
     public func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {

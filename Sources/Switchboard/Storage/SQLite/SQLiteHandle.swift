@@ -1,3 +1,4 @@
+import CSQLiteSettings
 import NIOCore
 import SQLiteNIO
 import Synchronization
@@ -65,6 +66,10 @@ final class SQLiteHandle: Sendable {
         do {
             let code = sqlite_nio_sqlite3_busy_timeout(db, busyTimeout)
             guard code == SQLITE_OK else { throw Self.error(code, db) }
+            // Cached statements stay prepared (see CSQLiteSettings): the server's queries are written so that their
+            // plans need no bound value (a partial index's condition is spelled out as literals).
+            let stable = switchboard_sqlite_enable_stable_plans(UnsafeMutableRawPointer(db))
+            guard stable == SQLITE_OK else { throw Self.error(stable, db) }
             for pragma in pragmas {
                 let code = sqlite_nio_sqlite3_exec(db, pragma, nil, nil, nil)
                 guard code == SQLITE_OK else { throw Self.error(code, db) }
