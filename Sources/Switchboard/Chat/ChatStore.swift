@@ -244,20 +244,19 @@ enum ChatStore {
         _ db: any SQLDatabase, resource: ResourceHandle, thread: String, id: Int64, sequence: Int64,
         message: NewChatMessage, at now: Timestamp
     ) async throws {
-        try await db.insert(into: "chat_messages")
-            .columns(
-                "resource_id", "thread_id", "id", "sequence", "type", "sender", "sender_display_name", "content", "metadata",
-                "created_at", "changed_at", "version"
-            )
-            .values(
-                SQLBind(resource.storageID), SQLBind(thread), SQLBind(String(id)), SQLBind(sequence), SQLBind(message.type),
-                SQLBind(message.sender),
-                SQLBind(try resource.crypto.sealIfPresent(message.senderDisplayName, field: senderNameField)),
-                SQLBind(try sealJSON(message.content, resource: resource, field: contentField)),
-                SQLBind(try sealJSON(message.metadata, resource: resource, field: messageMetadataField)),
-                SQLBind(now.milliseconds), SQLBind(now.milliseconds), SQLBind(id)
-            )
-            .run()
+        let senderName = try resource.crypto.sealIfPresent(message.senderDisplayName, field: senderNameField)
+        let content = try sealJSON(message.content, resource: resource, field: contentField)
+        let metadata = try sealJSON(message.metadata, resource: resource, field: messageMetadataField)
+        // Every send: written out rather than built (see ``sendRoster(_:resource:thread:since:)``).
+        try await db.raw(
+            """
+            INSERT INTO chat_messages (resource_id, thread_id, id, sequence, type, sender, sender_display_name, content, metadata,
+                                       created_at, changed_at, version)
+            VALUES (\(bind: resource.storageID), \(bind: thread), \(bind: String(id)), \(bind: sequence), \(bind: message.type),
+                    \(bind: message.sender), \(bind: senderName), \(bind: content), \(bind: metadata),
+                    \(bind: now.milliseconds), \(bind: now.milliseconds), \(bind: id))
+            """
+        ).run()
     }
 
     static func message(_ db: any SQLDatabase, resource: ResourceHandle, thread: String, id: String) async throws

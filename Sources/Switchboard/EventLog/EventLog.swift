@@ -47,26 +47,29 @@ public struct EventLog: Sendable {
         let sequencedAfterCommit = tx.db.dialect.hasConcurrentWriters
         let first = sequencedAfterCommit ? 0 : try await Self.reserveIDs(events.count, in: tx)
         var appended: [AppendedEvent] = []
-        // One statement for all of them (a batch of receipts appends dozens).
-        var insert = tx.db.insert(into: "events")
-            .columns(
-                "resource_id", "id", "type", "correlation_scope", "correlation_item", "subject_index", "recipients", "data", "created_at")
+        // One statement for all of them (a batch of receipts appends dozens), written out rather than built: every
+        // change that raises an event runs it, and sql-kit's builders cost tens of microseconds to serialize.
+        var insert: SQLQueryString = """
+            INSERT INTO events (resource_id, id, type, correlation_scope, correlation_item, subject_index, recipients, data, created_at)
+            VALUES
+            """
         for (offset, event) in events.enumerated() {
             let header = EventHeader(id: first + Int64(offset), type: event.type, recipients: event.recipients, createdAt: tx.now)
-            let data = try JSONBody.encoder.encode(event.payload)
+            let data = try resource.crypto.seal(data: try JSONBody.encoder.encode(event.payload), field: Self.dataField)
             let recipients = String(decoding: try JSONBody.encoder.encode(event.recipients), as: UTF8.self)
             let subjectIndex = event.subject.map(resource.crypto.subjectIndex)
             let id: any SQLExpression = sequencedAfterCommit ? SQLPendingEventID() : SQLBind(header.id)
-            insert = insert.values(
-                SQLBind(resource.storageID), id, SQLBind(event.type), SQLBind(event.correlation?.scope),
-                SQLBind(event.correlation?.item), SQLBind(subjectIndex), SQLBind(recipients),
-                SQLBind(try resource.crypto.seal(data: data, field: Self.dataField)), SQLBind(tx.now.milliseconds))
+            insert += offset == 0 ? " " : ", "
+            insert += """
+                (\(bind: resource.storageID), \(id), \(bind: event.type), \(bind: event.correlation?.scope), \(bind: event.correlation?.item),
+                 \(bind: subjectIndex), \(bind: recipients), \(bind: data), \(bind: tx.now.milliseconds))
+                """
             appended.append(
                 AppendedEvent(
                     header: header, payload: event.payload, correlation: event.correlation, subjectIndex: subjectIndex,
                     projection: catalog.projection(for: event.type)))
         }
-        try await insert.run()
+        try await tx.db.raw(insert).run()
         if sequencedAfterCommit {
             tx.leaves(.pendingEvents)
         } else {
@@ -79,14 +82,13 @@ public struct EventLog: Sendable {
     static func reserveIDs(_ count: Int, in tx: Transaction) async throws -> Int64 {
         let count = Int64(count)
         let last =
-            try await tx.db.insert(into: "event_counters")
-            .columns("resource_id", "last_id")
-            .values(SQLBind(tx.resource.storageID), SQLBind(count))
-            .onConflict(with: ["resource_id"]) {
-                $0.set(SQLIdentifier("last_id"), to: SQLBinaryExpression(SQLColumn("last_id", table: "event_counters"), .add, SQLBind(count)))
-            }
-            .returning("last_id")
-            .first(decodingColumn: "last_id", as: Int64.self) ?? count
+            try await tx.db.raw(
+                """
+                INSERT INTO event_counters (resource_id, last_id) VALUES (\(bind: tx.resource.storageID), \(bind: count))
+                ON CONFLICT (resource_id) DO UPDATE SET last_id = event_counters.last_id + \(bind: count)
+                RETURNING last_id
+                """
+            ).first(decodingColumn: "last_id", as: Int64.self) ?? count
         return last - count + 1
     }
 

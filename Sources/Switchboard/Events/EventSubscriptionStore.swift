@@ -31,9 +31,10 @@ enum EventSubscriptionStore {
             .run()
     }
 
+    /// Read by every event's fan-out: written out rather than built.
     static func all(resource: ResourceHandle, in db: any SQLDatabase) async throws -> [EventSubscription] {
-        try await db.select().columns(SQLLiteral.all).from("event_subscriptions").where("resource_id", .equal, resource.storageID)
-            .orderBy("name").all().map { try decode($0, resource: resource) }
+        try await db.raw("SELECT * FROM event_subscriptions WHERE resource_id = \(bind: resource.storageID) ORDER BY name")
+            .all().map { try decode($0, resource: resource) }
     }
 
     static func find(_ name: String, resource: ResourceHandle, in db: any SQLDatabase) async throws -> EventSubscription? {

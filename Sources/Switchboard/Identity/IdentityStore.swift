@@ -30,11 +30,15 @@ enum IdentityStore {
             .run()
     }
 
+    /// Read for every request a user token makes: written out rather than built, which costs a few microseconds
+    /// instead of tens.
     static func find(_ db: any SQLDatabase, resource: ResourceHandle, user: UserID) async throws -> IdentityRow? {
-        try await select(db, resource: resource)
-            .where("id", .equal, user.userID.uuidString.lowercased())
-            .first()
-            .map { try decode($0, resource: resource) }
+        try await db.raw(
+            """
+            SELECT id, created_at, token_revision, last_token_issued_at, custom_id FROM identities
+            WHERE resource_id = \(bind: resource.storageID) AND id = \(bind: user.userID.uuidString.lowercased())
+            """
+        ).first().map { try decode($0, resource: resource) }
     }
 
     static func find(_ db: any SQLDatabase, resource: ResourceHandle, customID: String) async throws -> IdentityRow? {
