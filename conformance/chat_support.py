@@ -81,9 +81,13 @@ class Listener:
             async with websockets.connect(self.url, ssl=context, additional_headers=self.headers) as socket:
                 self.socket = socket
                 self.loop = asyncio.get_running_loop()
-                self.ready.set()
                 async for text in socket:
-                    self.messages.put(json.loads(text))
+                    message = json.loads(text)
+                    self.messages.put(message)
+                    # The session follows the log from its `connected` frame on: a message sent before that frame
+                    # arrives may come before the session's cursor and not be delivered live.
+                    if message.get("type") == "connected":
+                        self.ready.set()
         except websockets.ConnectionClosed as closed:
             self.close_code = closed.rcvd.code if closed.rcvd else None
         finally:
