@@ -10,10 +10,12 @@ struct ConditionTimeout: Error, CustomStringConvertible {
 }
 
 /// Polls `condition` every 2 ms until it holds, failing after `timeout`: tests await effects
-/// instead of sleeping for guessed durations.
+/// instead of sleeping for guessed durations. A passing test never waits for the timeout; it is 30 s (as the
+/// simulator's own `waitUntil`) because under the full suite's load on two cores a task once waited more than 5 s
+/// for its turn.
 func eventually(
     _ description: String = "condition",
-    timeout: Duration = .seconds(5),
+    timeout: Duration = .seconds(30),
     _ condition: @Sendable () async -> Bool
 ) async throws {
     let clock = ContinuousClock()
@@ -77,7 +79,7 @@ final class DeliveryCollector: Sendable {
     var count: Int { storage.items.withLock { $0.count } }
     var isFinished: Bool { storage.finished.load(ordering: .acquiring) }
 
-    func waitFor(count: Int, timeout: Duration = .seconds(5)) async throws -> [SMPPDelivery] {
+    func waitFor(count: Int, timeout: Duration = .seconds(30)) async throws -> [SMPPDelivery] {
         try await eventually("\(count) deliveries", timeout: timeout) { self.count >= count }
         return deliveries
     }
