@@ -5,6 +5,8 @@ enum ASCII {
     static let space: UInt8 = 0x20
     static let tab: UInt8 = 0x09
     static let colon: UInt8 = 0x3A
+    static let equals: UInt8 = 0x3D
+    static let questionMark: UInt8 = 0x3F
     static let crlf: [UInt8] = [0x0D, 0x0A]
 
     /// SP or HTAB, RFC 5234's WSP.

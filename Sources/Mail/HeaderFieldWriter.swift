@@ -6,11 +6,18 @@ enum HeaderFieldWriter {
     /// Replaces CR, LF and other control characters (except HTAB) with a space, so that a value can
     /// never end the header field it is written into, and drops NULs.
     static func sanitize(_ value: String) -> String {
-        var scalars = String.UnicodeScalarView()
-        for scalar in value.unicodeScalars where scalar != "\0" {
-            scalars.append(scalar.value < 0x20 && scalar != "\t" || scalar.value == 0x7F ? " " : scalar)
+        String(decoding: sanitizedBytes(value), as: UTF8.self)
+    }
+
+    /// ``sanitize(_:)`` as UTF-8. Control characters are ASCII, and an ASCII byte is never part of a longer UTF-8
+    /// sequence, so the bytes are replaced one by one.
+    static func sanitizedBytes(_ value: String) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(value.utf8.count)
+        for byte in value.utf8 where byte != 0 {
+            bytes.append(byte < 0x20 && byte != ASCII.tab || byte == 0x7F ? ASCII.space : byte)
         }
-        return String(scalars)
+        return bytes
     }
 
     /// Whether `name` is a valid field-name: printable ASCII without a colon (RFC 5322 §3.6.8).
@@ -21,30 +28,54 @@ enum HeaderFieldWriter {
     /// An unstructured field (Subject, Comments, extension fields): text that is not plain ASCII, or
     /// that holds something looking like an encoded word, or a word too long to fold, is encoded.
     static func unstructured(name: String, text: String) -> [UInt8] {
-        let clean = sanitize(text)
-        let longestWord = clean.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(\.utf8.count).max() ?? 0
-        let needsEncoding = !ASCII.isASCII(clean.utf8) || clean.contains("=?") || longestWord > 900
-        guard needsEncoding else { return field(name: name, value: clean) }
+        let clean = sanitizedBytes(text)
+        var needsEncoding = false
+        var word = 0
+        for (index, byte) in clean.enumerated() {
+            if byte >= 0x80 || (byte == ASCII.equals && index + 1 < clean.count && clean[index + 1] == ASCII.questionMark) {
+                needsEncoding = true
+                break
+            }
+            word = byte == ASCII.space || byte == ASCII.tab ? 0 : word + 1
+            if word > 900 {
+                needsEncoding = true
+                break
+            }
+        }
+        guard needsEncoding else { return field(name: name, sanitized: clean) }
         let firstRoom = preferredLineLength - name.utf8.count - 2
-        return field(name: name, value: EncodedWords.encode(clean, firstWordLength: firstRoom).joined(separator: " "))
+        let encoded = EncodedWords.encode(String(decoding: clean, as: UTF8.self), firstWordLength: firstRoom).joined(separator: " ")
+        return field(name: name, value: encoded)
     }
 
     /// A field whose value is already valid field text: sanitized and folded at spaces.
     static func field(name: String, value: String) -> [UInt8] {
-        var output: [UInt8] = Array(name.utf8) + [ASCII.colon]
+        field(name: name, sanitized: sanitizedBytes(value))
+    }
+
+    /// ``field(name:value:)`` for a value already sanitized: words between single spaces, a fold (CRLF before the
+    /// space) before a word that would take the line past 78 octets, unless the line holds only the name.
+    private static func field(name: String, sanitized value: [UInt8]) -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(name.utf8.count + value.count + value.count / 32 + 4)
+        output.append(contentsOf: name.utf8)
+        output.append(ASCII.colon)
         var lineLength = output.count
         var lineHasWord = false
-        for token in sanitize(value).split(separator: " ", omittingEmptySubsequences: false) {
-            let piece = Array(token.utf8)
-            // Fold before a word that would overflow the line, unless the line holds only the name.
-            if !piece.isEmpty, lineHasWord, lineLength + 1 + piece.count > preferredLineLength {
+        var start = 0
+        while start <= value.count {
+            var end = start
+            while end < value.count && value[end] != ASCII.space { end += 1 }
+            let length = end - start
+            if length > 0, lineHasWord, lineLength + 1 + length > preferredLineLength {
                 output.append(contentsOf: ASCII.crlf)
                 lineLength = 0
             }
-            if !piece.isEmpty { lineHasWord = true }
+            if length > 0 { lineHasWord = true }
             output.append(ASCII.space)
-            output.append(contentsOf: piece)
-            lineLength += 1 + piece.count
+            output.append(contentsOf: value[start..<end])
+            lineLength += 1 + length
+            start = end + 1
         }
         output.append(contentsOf: ASCII.crlf)
         return output

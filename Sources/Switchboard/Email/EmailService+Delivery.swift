@@ -19,6 +19,9 @@ extension EmailService {
         let operations = Set(payloads.compactMap { $0?.operationId })
         struct Loaded {
             let content: EmailContent
+            /// The addresses parsed once for every copy of the operation in the batch (each copy's To and Cc name them
+            /// all: 50 recipients are 50 copies of 50 addresses).
+            let addresses: EmailAddresses
             let recipients: [Int: EmailStore.Recipient]
             let domain: EmailStore.Domain
             let key: EmailStore.DKIMKey
@@ -49,7 +52,8 @@ extension EmailService {
                 }
                 guard let signer = signers[domainName] ?? nil else { continue }
                 loaded[id] = Loaded(
-                    content: content, recipients: Dictionary(uniqueKeysWithValues: (recipients[id] ?? []).map { ($0.seq, $0) }),
+                    content: content, addresses: try EmailAddresses(content),
+                    recipients: Dictionary(uniqueKeysWithValues: (recipients[id] ?? []).map { ($0.seq, $0) }),
                     domain: signer.domain,
                     key: signer.key, signingKey: signer.signingKey)
             }
@@ -66,22 +70,38 @@ extension EmailService {
             prepared.append(
                 .envelope(
                     try render(
-                        operation.content, recipient: recipient, domain: operation.domain, key: operation.key, signingKey: operation.signingKey,
-                        resource: resource, previousAttempts: item.previousAttempts)))
+                        operation.content, addresses: operation.addresses, recipient: recipient, domain: operation.domain,
+                        signingKey: operation.signingKey, selector: operation.key.selector, resource: resource,
+                        previousAttempts: item.previousAttempts)))
         }
         return prepared
     }
 
+    /// The addresses of a message's header, parsed from its content. An address that does not parse (the API refused
+    /// such sends; none is stored) is left out of the header rather than failing every copy.
+    struct EmailAddresses {
+        let sender: MailAddress
+        let to: [MailAddress]
+        let cc: [MailAddress]
+        let replyTo: [MailAddress]
+
+        init(_ content: EmailContent) throws {
+            func addresses(_ values: [EmailAddressValue]) -> [MailAddress] {
+                values.compactMap { try? MailAddress($0.address, displayName: $0.displayName) }
+            }
+            sender = try MailAddress(content.sender.address, displayName: content.sender.displayName)
+            to = addresses(content.to)
+            cc = addresses(content.cc)
+            replyTo = addresses(content.replyTo)
+        }
+    }
+
     /// One recipient's copy: the message with its own unsubscribe link, signed with the domain's key.
     func render(
-        _ content: EmailContent, recipient: EmailStore.Recipient, domain: EmailStore.Domain, key: EmailStore.DKIMKey,
-        signingKey: _RSA.Signing.PrivateKey? = nil, resource: ResourceHandle, previousAttempts: Int
+        _ content: EmailContent, addresses: EmailAddresses, recipient: EmailStore.Recipient, domain: EmailStore.Domain,
+        signingKey: _RSA.Signing.PrivateKey, selector: String, resource: ResourceHandle, previousAttempts: Int
     ) throws -> EmailEnvelope {
         let now = clock.now.date
-        let sender = try MailAddress(content.sender.address, displayName: senderDisplayName(content))
-        func addresses(_ values: [EmailAddressValue]) -> [MailAddress] {
-            values.compactMap { try? MailAddress($0.address, displayName: $0.displayName) }
-        }
         let token = try EmailUnsubscribe.token(program: content.programID, recipient: recipient.address, resource: resource)
         let unsubscribe = "\(content.linkBase)/-/unsubscribe/\(token)"
         let verp = EmailBounceAddress.address(resource: resource.id, token: recipient.bounceToken, domain: domain.domain)
@@ -90,7 +110,7 @@ extension EmailService {
         headers.append((name: "List-Unsubscribe-Post", value: "List-Unsubscribe=One-Click"))
         let messageID = MailMessage.makeMessageID(domain: domain.domain)
         let message = MailMessage(
-            from: sender, to: addresses(content.to), cc: addresses(content.cc), replyTo: addresses(content.replyTo), subject: content.subject,
+            from: addresses.sender, to: addresses.to, cc: addresses.cc, replyTo: addresses.replyTo, subject: content.subject,
             date: now, messageID: messageID, plainText: content.plainText,
             html: try content.html.map { html in
                 content.trackingDisabled
@@ -102,16 +122,13 @@ extension EmailService {
                 MailAttachment(name: $0.name, contentType: $0.contentType, data: Array($0.data), contentID: $0.contentId)
             },
             headers: headers)
-        let privateKey = try signingKey ?? _RSA.Signing.PrivateKey(derRepresentation: key.privateKey)
-        let signer = DKIMSigner(domain: domain.domain, selector: key.selector, privateKey: privateKey)
+        let signer = DKIMSigner(domain: domain.domain, selector: selector, privateKey: signingKey)
         let signed = try signer.sign(message.render(), timestamp: now)
         let address = try MailAddress(recipient.address)
         return EmailEnvelope(
             resource: resource, operationID: recipient.operationID, seq: recipient.seq, mailFrom: verp, recipient: recipient.address,
             message: signed, internetMessageID: "<\(messageID)>", requiresSMTPUTF8: address.requiresSMTPUTF8, previousAttempts: previousAttempts)
     }
-
-    func senderDisplayName(_ content: EmailContent) -> String? { content.sender.displayName }
 
     /// Records what carriers reported for copies of one resource: each recipient's status (a report once final), a
     /// lease for each hard bounce, and each operation's progress. The batch's operations and recipients are read in one
