@@ -283,6 +283,55 @@ import Testing
         }
     }
 
+    /// Spoofing, as the send and the gate both check it: a sender is the resource's only as a registered username on
+    /// its sandbox domain or on a custom domain that verified.
+    @Test(arguments: TestEngine.available)
+    func onlyARegisteredUsernameOnADomainThatMaySendIsTheResourcesToSendFrom(engine: TestEngine) async throws {
+        try await withEmail(engine: engine) { f in
+            func owns(_ address: String) async throws -> Bool {
+                let sender = try #require(MessagingSender(parsing: address))
+                return try await f.resource.store.read { db in try await EmailService.Authority().owns(sender, resource: f.resource, in: db) }
+            }
+            func send(from address: String) async throws {
+                _ = try await f.email.send(
+                    .init(senderAddress: address, to: [.init(address: "ivy@example.com")], subject: "s", plainText: "t"), operationID: nil,
+                    in: f.resource)
+            }
+            let sandbox = f.email.sandboxDomain(of: f.resource)
+            // The sandbox domain's DoNotReply, before and after the domain is made on first use.
+            #expect(try await owns("DoNotReply@\(sandbox)"))
+            #expect(!(try await owns("someone@\(sandbox)")))
+            try await send(from: f.sender)
+            #expect(try await owns("DoNotReply@\(sandbox)"))
+            #expect(!(try await owns("someone@\(sandbox)")))
+            await #expect(throws: EmailError.senderNotFound("someone@\(sandbox)")) { try await send(from: "someone@\(sandbox)") }
+
+            // A custom domain sends only once it verified, and only from its registered usernames.
+            let now = f.clock.now
+            let unverified = EmailStore.Domain(
+                domain: "shop.example", kind: .custom, ownershipToken: "t", verification: nil, verified: false, verifiedAt: nil, createdAt: now,
+                updatedAt: now)
+            try await f.assembly.platform.changes.run(in: f.resource) { tx in
+                try await EmailStore.insert(unverified, resource: f.resource, in: tx.db)
+                try await EmailStore.upsert(
+                    .init(domain: "shop.example", username: "news", displayName: "News", createdAt: now, updatedAt: now), resource: f.resource,
+                    in: tx.db)
+            }
+            #expect(!(try await owns("news@shop.example")))
+            await #expect(throws: EmailError.domainNotVerified("shop.example")) { try await send(from: "news@shop.example") }
+            var verified = unverified
+            verified.verified = true
+            try await f.assembly.platform.changes.run(in: f.resource) { [verified] tx in
+                try await EmailStore.update(verified, resource: f.resource, in: tx.db)
+            }
+            #expect(try await owns("News@shop.example"))
+            #expect(!(try await owns("sales@shop.example")))
+            await #expect(throws: EmailError.senderNotFound("sales@shop.example")) { try await send(from: "sales@shop.example") }
+            #expect(!(try await owns("news@elsewhere.example")))
+            await #expect(throws: EmailError.domainNotLinked("elsewhere.example")) { try await send(from: "news@elsewhere.example") }
+        }
+    }
+
     @Test func requestsACSRefusesAreRefusedBeforeAnythingIsRecorded() async throws {
         try await withEmail(engine: .sqlite) { f in
             let many = (0..<51).map { EmailAddressValue(address: "r\($0)@example.com") }

@@ -109,6 +109,36 @@ import Testing
         }
     }
 
+    /// The gate reads what it needs of all of a message's recipients at once: a message to thirty recipients, none
+    /// with consent and one with consent to another program, costs the statements a message to one does.
+    @Test(arguments: TestEngine.available)
+    func theGateReadsEveryRecipientAtOnceEvenThoseItRefuses(engine: TestEngine) async throws {
+        try await withPolicy(engine: engine) { f in
+            try await f.program("reminders", senders: ["+18005550100"])
+            try await f.program("newsletter", senders: ["+18005550111"])
+            try await f.consent(Self.alice, program: "newsletter")
+            func decide(_ recipients: [String]) async throws -> (decisions: [PolicyDecision], statements: [String]) {
+                try await f.assembly.platform.changes.run(in: f.resource) { tx in
+                    let recording = RecordingDatabase(tx.db)
+                    let decisions = try await f.policy.gate.decide(
+                        PolicyMessage(channel: .sms, from: "+18005550100", to: recipients, text: "Your appointment is tomorrow at 10."),
+                        recipients: recipients, settings: PolicySettings(), now: tx.now,
+                        in: Transaction(db: recording, resource: tx.resource, now: tx.now, effects: tx.effects))
+                    return (decisions, recording.statements)
+                }
+            }
+            _ = try await decide([Self.bob])  // fills the content rules' cache
+            let one = try await decide([Self.bob])
+            let many = try await decide([Self.bob, Self.alice] + (10..<38).map { "+142555501\($0)" })
+            #expect(one.decisions.map(\.code) == [.consentRequired])
+            #expect(many.decisions.allSatisfy { $0.code == .consentRequired })
+            #expect(!one.decisions[0].reason.contains("not transferable"))
+            #expect(many.decisions[1].reason.contains("not transferable"))
+            #expect(many.decisions.filter { $0.reason.contains("not transferable") }.count == 1)
+            #expect(many.statements.count == one.statements.count, "\(many.statements)")
+        }
+    }
+
     @Test func consentIsNotTransferableAndLimitedInPurpose() async throws {
         try await withPolicy { f in
             try await f.program("reminders", senders: ["+18005550100"])

@@ -20,8 +20,8 @@ public struct EmailCarriers: Sendable {
         }
     }
 
-    func route(for domain: EmailStore.Domain) -> Route {
-        Route(carrier: domain.kind == .sandbox ? sandbox : outbound ?? sandbox)
+    func route(for kind: EmailStore.Domain.Kind) -> Route {
+        Route(carrier: kind == .sandbox ? sandbox : outbound ?? sandbox)
     }
 
     /// The carrier of an outbox target.

@@ -109,9 +109,10 @@ public struct EmailService: Sendable {
                 guard existing.requestHash == hash else { throw EmailError.operationIDConflict(id) }
                 return Self.view(existing)
             }
-            let (domain, registered) = try await sendingDomain(of: validated.sender, in: tx.db, resource: resource)
-            let route = carriers.route(for: domain)
-            let senderAddress = "\(registered.username)@\(domain.domain)"
+            let (kind, registered) = try await sendingDomain(of: validated.sender, in: tx.db, resource: resource)
+            let domain = registered.domain
+            let route = carriers.route(for: kind)
+            let senderAddress = "\(registered.username)@\(domain)"
             let now = tx.now
             let addresses = validated.recipients.map(\.address.addrSpec)
             let decisions: [PolicyDecision]? =
@@ -123,7 +124,7 @@ public struct EmailService: Sendable {
                         html: request.html),
                     operation: id, in: tx)
             let indexes = addresses.map { resource.crypto.blindIndex($0, kind: .emailAddress) }
-            let listed = try await EmailStore.suppressed(indexes, domain: domain.domain, resource: resource, in: tx.db)
+            let listed = try await EmailStore.suppressed(indexes, domain: domain, resource: resource, in: tx.db)
             let leases = try await EmailStore.leases(indexes, now: now, resource: resource, in: tx.db)
             var recipients: [EmailStore.Recipient] = []
             var rows: [NewOutboxItem] = []
@@ -136,7 +137,7 @@ public struct EmailService: Sendable {
                 if let decision = decisions?[seq], !decision.allowed {
                     refusal = "\(decision.code?.rawValue ?? "Refused"): \(decision.reason)"
                 } else if listed.contains(index) {
-                    refusal = "SuppressionList: the address is on the suppression list of \(domain.domain)."
+                    refusal = "SuppressionList: the address is on the suppression list of \(domain)."
                 } else if let lease = leases[index] {
                     refusal = "HardBounceLease: the address bounced and is suppressed until \(APIDate.format(lease.until.date))."
                 }
@@ -210,16 +211,13 @@ public struct EmailService: Sendable {
     /// or a custom domain whose ownership, SPF and DKIM verified, with the username registered on it.
     /// The sandbox domain must exist first (``ensureSandboxDomain(in:)``).
     func sendingDomain(of sender: MailAddress, in db: any SQLDatabase, resource: ResourceHandle) async throws -> (
-        EmailStore.Domain, EmailStore.Sender
+        kind: EmailStore.Domain.Kind, sender: EmailStore.Sender
     ) {
-        guard let domain = try await EmailStore.domain(sender.domain, resource: resource, in: db) else {
-            throw EmailError.domainNotLinked(sender.domain)
-        }
-        guard domain.kind == .sandbox || domain.verified else { throw EmailError.domainNotVerified(domain.domain) }
-        guard let registered = try await EmailStore.sender(sender.localPart, domain: domain.domain, resource: resource, in: db) else {
-            throw EmailError.senderNotFound(sender.addrSpec)
-        }
-        return (domain, registered)
+        guard let identity = try await EmailStore.sendingIdentity(domain: sender.domain, username: sender.localPart, resource: resource, in: db)
+        else { throw EmailError.domainNotLinked(sender.domain) }
+        guard identity.maySend else { throw EmailError.domainNotVerified(sender.domain) }
+        guard let registered = identity.sender else { throw EmailError.senderNotFound(sender.addrSpec) }
+        return (identity.kind, registered)
     }
 
     /// The policy gate's question for email: is this sender address a registered username on a domain of the
@@ -230,12 +228,13 @@ public struct EmailService: Sendable {
         func owns(_ sender: MessagingSender, resource: ResourceHandle, in db: any SQLDatabase) async throws -> Bool {
             let parts = sender.value.lowercased().split(separator: "@", maxSplits: 1)
             guard parts.count == 2 else { return false }
-            guard let domain = try await EmailStore.domain(String(parts[1]), resource: resource, in: db) else {
+            guard
+                let identity = try await EmailStore.sendingIdentity(domain: String(parts[1]), username: String(parts[0]), resource: resource, in: db)
+            else {
                 // The sandbox domain and its DoNotReply are made on first use; a program may name them before that.
                 return parts[1] == "\(resource.name.lowercased()).\(EmailConfiguration().sandboxDomainSuffix)" && parts[0] == defaultUsername
             }
-            guard domain.kind == .sandbox || domain.verified else { return false }
-            return try await EmailStore.sender(String(parts[0]), domain: domain.domain, resource: resource, in: db) != nil
+            return identity.maySend && identity.sender != nil
         }
     }
 

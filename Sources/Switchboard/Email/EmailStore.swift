@@ -130,6 +130,40 @@ enum EmailStore {
             .where("domain", .equal, domain).where("username", .equal, username.lowercased()).first().map(decodeSender)
     }
 
+    /// What sending from `username@domain` needs to know, in one statement: the domain's kind and whether it
+    /// verified, and the username registered on it (`nil` when none is). `nil` when the resource has no such domain.
+    /// Written out, and without the domain's verification record: every send and its policy check read it.
+    struct SendingIdentity: Sendable {
+        let kind: Domain.Kind
+        let verified: Bool
+        let sender: Sender?
+
+        /// Whether the domain may send: the sandbox domain, or a custom domain whose records verified.
+        var maySend: Bool { kind == .sandbox || verified }
+    }
+
+    static func sendingIdentity(domain: String, username: String, resource: ResourceHandle, in db: any SQLDatabase) async throws
+        -> SendingIdentity?
+    {
+        try await db.raw(
+            """
+            SELECT d.kind, d.verified, s.username, s.display_name, s.created_at, s.updated_at FROM email_domains d \
+            LEFT JOIN email_senders s ON s.resource_id = d.resource_id AND s.domain = d.domain AND s.username = \(bind: username.lowercased()) \
+            WHERE d.resource_id = \(bind: resource.storageID) AND d.domain = \(bind: domain)
+            """
+        ).first().map { row in
+            let sender = try row.decode(column: "username", as: String?.self).map { username in
+                Sender(
+                    domain: domain, username: username, displayName: try row.decode(column: "display_name", as: String.self),
+                    createdAt: Timestamp(milliseconds: try row.decode(column: "created_at", as: Int64.self)),
+                    updatedAt: Timestamp(milliseconds: try row.decode(column: "updated_at", as: Int64.self)))
+            }
+            return SendingIdentity(
+                kind: Domain.Kind(rawValue: try row.decode(column: "kind", as: String.self)) ?? .custom,
+                verified: try row.decode(column: "verified", as: Int.self) != 0, sender: sender)
+        }
+    }
+
     static func senders(domain: String, after: String?, limit: Int, resource: ResourceHandle, in db: any SQLDatabase) async throws -> [Sender] {
         var query = db.select().column("*").from("email_senders").where("resource_id", .equal, resource.storageID).where("domain", .equal, domain)
         if let after { query = query.where("username", .greaterThan, after) }

@@ -271,10 +271,9 @@ public struct PolicyGate: Sendable {
                 decisions.append(decision(code, rule, reason))
                 continue
             }
-            let elsewhere = try await PolicyStore.consents(
-                recipientIndex: index, channel: message.channel, program: nil, after: nil, limit: 2, resource: resource, in: db
-            ).contains { $0.programID != program.id && $0.state == .active }
-            let other = elsewhere ? " Consent is not transferable: the recipient's consent to another program does not count." : ""
+            let other =
+                facts.consentedElsewhere.contains(index)
+                ? " Consent is not transferable: the recipient's consent to another program does not count." : ""
             decisions.append(
                 decision(
                     .consentRequired, "consent.missing",

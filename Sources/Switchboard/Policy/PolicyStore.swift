@@ -342,11 +342,14 @@ enum PolicyStore {
 
     // MARK: What the gate reads, for every recipient of a message at once
 
-    /// What the gate needs to know of each recipient of one message: their consent to the program on the channel,
+    /// What the gate needs to know of each recipient of one message: their consent to the program on the channel
+    /// (and whether they consented to another program, which the gate names when it refuses for want of consent),
     /// the latest opt-out covering it, and when they last wrote to the sender. Three queries per 500 recipients,
     /// whatever their number.
     struct RecipientFacts: Sendable {
         var consents: [Data: ConsentRow] = [:]
+        /// Recipients with an active consent on the channel to a program other than the message's.
+        var consentedElsewhere: Set<Data> = []
         var optOuts: [Data: (optOut: OptOut, at: Timestamp)] = [:]
         var lastInbound: [Data: Timestamp] = [:]
     }
@@ -359,11 +362,17 @@ enum PolicyStore {
         let unique = Array(Set(indexes))
         for start in stride(from: 0, to: unique.count, by: 500) {
             let chunk = Array(unique[start..<min(start + 500, unique.count)])
+            // Every program's consents on the channel: the message's program's in full, the others' only as a fact.
             for row in try await db.select().columns((consentColumns + ["recipient_index"]).map { SQLColumn($0) }).from("messaging_consents")
                 .where("resource_id", .equal, resource.storageID).where("recipient_index", .in, chunk)
-                .where("channel", .equal, channel.rawValue).where("program_id", .equal, program).all()
+                .where("channel", .equal, channel.rawValue).all()
             {
-                facts.consents[try row.decode(column: "recipient_index", as: Data.self)] = try decodeConsent(row, resource: resource)
+                let index = try row.decode(column: "recipient_index", as: Data.self)
+                if try row.decode(column: "program_id", as: String.self) == program {
+                    facts.consents[index] = try decodeConsent(row, resource: resource)
+                } else if try row.decode(column: "state", as: String.self) == Consent.State.active.rawValue {
+                    facts.consentedElsewhere.insert(index)
+                }
             }
             let optOuts = try await db.select()
                 .columns("id", "recipient", "channel", "program_id", "source", "created_at", "recipient_index")
