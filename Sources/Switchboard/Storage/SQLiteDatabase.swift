@@ -24,11 +24,16 @@ public final class SQLiteDatabase: Database {
     let path: String
     let writer: GroupCommitWriter
     let readers: ReaderPool
+    let checkpointer: Checkpointer
     private let thread: BlockingThread
     private let logger: Logger
     private let eventLoop: any EventLoop
 
-    public init(path: String, readers readerCount: Int = 4, batchLimits: BatchLimits = BatchLimits(), logger: Logger) async throws {
+    /// - Parameter checkpointAfter: how many frames the write-ahead log grows by before ``Checkpointer`` copies it into
+    ///   the file (SQLite's own default).
+    public init(
+        path: String, readers readerCount: Int = 4, batchLimits: BatchLimits = BatchLimits(), checkpointAfter: Int = 1_000, logger: Logger
+    ) async throws {
         precondition(readerCount > 0)
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -57,13 +62,30 @@ public final class SQLiteDatabase: Database {
             throw error
         }
         try? FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+        // The checkpointer's connection and thread: a pass fsyncs the file while the writer's thread commits.
+        let checkpointThread = BlockingThread()
+        let checkpointConnection: SQLiteHandle
+        do {
+            checkpointConnection = try await checkpointThread.run {
+                try SQLiteHandle(path: path, busyTimeout: Self.busyTimeout, pragmas: Self.connectionPragmas)
+            }
+        } catch {
+            try? await thread.run { for connection in connections { connection.close() } }
+            await thread.shutdown()
+            await checkpointThread.shutdown()
+            throw error
+        }
+        connections[0].checkpointElsewhere()
+        let checkpointer = Checkpointer(connection: checkpointConnection, thread: checkpointThread, threshold: checkpointAfter, logger: logger)
         let eventLoop = MultiThreadedEventLoopGroup.singleton.any()
         self.path = path
         self.location = .sqlite(path: path)
         self.thread = thread
         self.logger = logger
         self.eventLoop = eventLoop
-        self.writer = GroupCommitWriter(connection: connections[0], thread: thread, limits: batchLimits, logger: logger, eventLoop: eventLoop)
+        self.checkpointer = checkpointer
+        self.writer = GroupCommitWriter(
+            connection: connections[0], thread: thread, limits: batchLimits, logger: logger, eventLoop: eventLoop, checkpointer: checkpointer)
         self.readers = ReaderPool(Array(connections.dropFirst()))
     }
 
@@ -121,6 +143,7 @@ public final class SQLiteDatabase: Database {
     /// Lets the batch in progress commit, then closes every connection. Callers still waiting get ``DatabaseClosed``.
     public func shutdown() async {
         await writer.close()
+        await checkpointer.close()
         let readers = await readers.close()
         try? await thread.run {
             for reader in readers { reader.close() }

@@ -11,13 +11,13 @@ import VaporCSQLite
 /// that tests decide a batch's members by what is queued, not by timing (the whole suite runs in parallel on two
 /// cores; a batch never waits for its limit, it commits as soon as nobody is queued).
 func withDatabase(
-    batchLimits: BatchLimits = BatchLimits(duration: .seconds(600)),
+    batchLimits: BatchLimits = BatchLimits(duration: .seconds(600)), checkpointAfter: Int = 1_000,
     _ body: (SQLiteDatabase) async throws -> Void
 ) async throws {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sqlite-engine-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: directory) }
     let database = try await SQLiteDatabase(
-        path: directory.appendingPathComponent("test.sqlite").path, readers: 2, batchLimits: batchLimits,
+        path: directory.appendingPathComponent("test.sqlite").path, readers: 2, batchLimits: batchLimits, checkpointAfter: checkpointAfter,
         logger: Logger(label: "test"))
     do {
         try await database.transaction { db in

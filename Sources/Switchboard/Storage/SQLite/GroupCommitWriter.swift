@@ -70,14 +70,20 @@ final class GroupCommitWriter: Sendable {
     private let limits: BatchLimits
     private let logger: Logger
     private let eventLoop: any EventLoop
+    /// Told the log's size after each commit, when the connection leaves checkpoints to it.
+    private let checkpointer: Checkpointer?
     private let state = Mutex(State())
 
-    init(connection: SQLiteHandle, thread: BlockingThread, limits: BatchLimits, logger: Logger, eventLoop: any EventLoop) {
+    init(
+        connection: SQLiteHandle, thread: BlockingThread, limits: BatchLimits, logger: Logger, eventLoop: any EventLoop,
+        checkpointer: Checkpointer? = nil
+    ) {
         self.connection = connection
         self.thread = thread
         self.limits = limits
         self.logger = logger
         self.eventLoop = eventLoop
+        self.checkpointer = checkpointer
     }
 
     /// Transactions waiting for the writer.
@@ -227,7 +233,7 @@ final class GroupCommitWriter: Sendable {
     /// cancellation can stop it.
     private func commit(_ members: [CheckedContinuation<Void, any Error>]) {
         thread.submit(
-            { [connection] in
+            { [connection, checkpointer] in
                 guard !members.isEmpty else { return try connection.run(.rollback) }
                 do {
                     try connection.run(.commit)
@@ -235,6 +241,10 @@ final class GroupCommitWriter: Sendable {
                     // A failed COMMIT can leave the transaction open (SQLITE_BUSY); nothing of it may survive.
                     if !connection.isAutocommit { try? connection.run(.rollback) }
                     throw error
+                }
+                if checkpointer?.walGrew(to: connection.walFrames) == true {
+                    // Writes never paused for a background pass to catch up: this turn's pass lets the log start over.
+                    _ = try? connection.query("PRAGMA wal_checkpoint(PASSIVE)", [], lease: nil)
                 }
             },
             completion: { [self] result in
