@@ -71,6 +71,14 @@ import Testing
         }
     }
 
+    /// Entry ids sort by time: 13 digits of milliseconds, then 12 hex digits of randomness.
+    @Test func entryIDsAreTheTimeAndARandomSuffixZeroPadded() {
+        let cases: [(Int64, UInt64)] = [(0, 0), (42, 1), (1_764_000_000_000, 0xabc), (9_999_999_999_999, (1 << 48) - 1), (123_456, 0x1_0000)]
+        for (time, suffix) in cases {
+            #expect(OperationLogStore.newID(at: Timestamp(milliseconds: time), suffix: suffix) == String(format: "%013lld-%012llx", time, suffix))
+        }
+    }
+
     @Test func deliveriesAndDecisionsAreFoundByTheRecipientAndPurgedByIt() async throws {
         try await PrivacyTests().withPeople(engine: .sqlite) { f in
             let phone = PrivacyTests.alicePhone.replacingOccurrences(of: "+", with: "%2B")

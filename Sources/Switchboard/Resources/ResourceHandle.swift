@@ -14,6 +14,21 @@ public struct ResourceHandle: Sendable {
     /// The store of the resource's geography: the only place its data is written.
     public let store: any Database
 
-    /// The resource id as stored in every row of its data.
-    public var storageID: String { id.uuidString.lowercased() }
+    /// The resource id as stored in every row of its data: kept, not formatted again for each of the many binds
+    /// that name it.
+    public let storageID: String
+
+    init(
+        id: UUID, name: String, geography: Geography, accessKeys: [SymmetricKey], tokens: AccessTokenService, crypto: ResourceCrypto,
+        store: any Database
+    ) {
+        self.id = id
+        self.name = name
+        self.geography = geography
+        self.accessKeys = accessKeys
+        self.tokens = tokens
+        self.crypto = crypto
+        self.store = store
+        self.storageID = id.uuidString.lowercased()
+    }
 }
