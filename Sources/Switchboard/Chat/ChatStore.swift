@@ -247,7 +247,7 @@ enum ChatStore {
         let senderName = try resource.crypto.sealIfPresent(message.senderDisplayName, field: senderNameField)
         let content = try sealJSON(message.content, resource: resource, field: contentField)
         let metadata = try sealJSON(message.metadata, resource: resource, field: messageMetadataField)
-        // Every send: written out rather than built (see ``sendRoster(_:resource:thread:since:)``).
+        // Every send: written out (see WrittenOutSQL.swift).
         try await db.raw(
             """
             INSERT INTO chat_messages (resource_id, thread_id, id, sequence, type, sender, sender_display_name, content, metadata,

@@ -81,8 +81,7 @@ public struct Directory: Sendable {
     /// The revision of the directory; it changes whenever a resource or a key changes.
     public func revision() async throws -> Int64 {
         try await database.read { db in
-            // Read on every API request: written out, not built (sql-kit's builders cost tens of microseconds a
-            // statement to serialize).
+            // Read on every API request: written out (see WrittenOutSQL.swift).
             try await db.raw("SELECT revision FROM directory_state WHERE id = 1").first(decodingColumn: "revision", as: Int64.self) ?? 0
         }
     }

@@ -47,8 +47,8 @@ public struct EventLog: Sendable {
         let sequencedAfterCommit = tx.db.dialect.hasConcurrentWriters
         let first = sequencedAfterCommit ? 0 : try await Self.reserveIDs(events.count, in: tx)
         var appended: [AppendedEvent] = []
-        // One statement for all of them (a batch of receipts appends dozens), written out rather than built: every
-        // change that raises an event runs it, and sql-kit's builders cost tens of microseconds to serialize.
+        // One statement for all of them (a batch of receipts appends dozens), written out (see WrittenOutSQL.swift):
+        // every change that raises an event runs it.
         var insert: SQLQueryString = """
             INSERT INTO events (resource_id, id, type, correlation_scope, correlation_item, subject_index, recipients, data, created_at)
             VALUES

@@ -31,7 +31,7 @@ enum EventSubscriptionStore {
             .run()
     }
 
-    /// Read by every event's fan-out: written out rather than built.
+    /// Read by every event's fan-out: written out (see WrittenOutSQL.swift).
     static func all(resource: ResourceHandle, in db: any SQLDatabase) async throws -> [EventSubscription] {
         try await db.raw("SELECT * FROM event_subscriptions WHERE resource_id = \(bind: resource.storageID) ORDER BY name")
             .all().map { try decode($0, resource: resource) }

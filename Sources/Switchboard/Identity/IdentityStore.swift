@@ -30,22 +30,21 @@ enum IdentityStore {
             .run()
     }
 
-    /// Read for every request a user token makes: written out rather than built, which costs a few microseconds
-    /// instead of tens.
+    /// Read for every request a user token makes: written out (see WrittenOutSQL.swift), as is the lookup by custom
+    /// id beside it, which shares its columns.
     static func find(_ db: any SQLDatabase, resource: ResourceHandle, user: UserID) async throws -> IdentityRow? {
         try await db.raw(
-            """
-            SELECT id, created_at, token_revision, last_token_issued_at, custom_id FROM identities
-            WHERE resource_id = \(bind: resource.storageID) AND id = \(bind: user.userID.uuidString.lowercased())
-            """
+            "SELECT \(unsafeRaw: rowColumns) FROM identities WHERE resource_id = \(bind: resource.storageID) AND id = \(bind: user.userID.uuidString.lowercased())"
         ).first().map { try decode($0, resource: resource) }
     }
 
     static func find(_ db: any SQLDatabase, resource: ResourceHandle, customID: String) async throws -> IdentityRow? {
-        try await select(db, resource: resource)
-            .where("custom_id_index", .equal, resource.crypto.blindIndex(customID, kind: .customID))
-            .first()
-            .map { try decode($0, resource: resource) }
+        try await db.raw(
+            """
+            SELECT \(unsafeRaw: rowColumns) FROM identities WHERE resource_id = \(bind: resource.storageID) \
+            AND custom_id_index = \(bind: resource.crypto.blindIndex(customID, kind: .customID))
+            """
+        ).first().map { try decode($0, resource: resource) }
     }
 
     static func recordTokenIssued(_ db: any SQLDatabase, resource: ResourceHandle, user: UserID, at time: Timestamp)
@@ -76,12 +75,8 @@ enum IdentityStore {
             .all().count == 1
     }
 
-    private static func select(_ db: any SQLDatabase, resource: ResourceHandle) -> SQLSelectBuilder {
-        db.select()
-            .columns("id", "created_at", "token_revision", "last_token_issued_at", "custom_id")
-            .from(table)
-            .where("resource_id", .equal, resource.storageID)
-    }
+    /// The columns ``decode(_:resource:)`` reads.
+    private static let rowColumns = "id, created_at, token_revision, last_token_issued_at, custom_id"
 
     private static func decode(_ row: any SQLRow, resource: ResourceHandle) throws -> IdentityRow {
         let id = try row.decode(column: "id", as: String.self)

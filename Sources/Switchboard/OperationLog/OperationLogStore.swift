@@ -25,9 +25,7 @@ enum OperationLogStore {
     /// Writes `entries` of `resource` in the caller's transaction.
     static func insert(_ entries: [OperationLogEntry], resource: ResourceHandle, in db: any SQLDatabase) async throws {
         guard !entries.isEmpty else { return }
-        var rows = db.insert(into: "operation_logs").columns(
-            "resource_id", "id", "category", "operation", "status", "duration_ms", "caller_kind", "caller", "subject", "details", "request_id",
-            "created_at")
+        var rows: [[any Encodable & Sendable]] = []
         var subjects: [(Data, String)] = []
         for entry in entries {
             let id = newID(at: entry.time)
@@ -47,30 +45,24 @@ enum OperationLogStore {
                 link(resource.crypto.subjectIndex(.communicationUser(raw)))
             case nil: break
             }
-            rows = rows.values(
-                SQLBind(resource.storageID), SQLBind(id), SQLBind(entry.category.rawValue), SQLBind(entry.operation), SQLBind(entry.status),
-                SQLBind(entry.duration?.milliseconds), SQLBind(callerKind), SQLBind(caller),
-                SQLBind(try resource.crypto.sealIfPresent(entry.subject?.value, field: subjectField)),
-                SQLBind(try resource.crypto.sealIfPresent(entry.details, field: detailsField)), SQLBind(entry.requestID),
-                SQLBind(entry.time.milliseconds))
+            rows.append([
+                resource.storageID, id, entry.category.rawValue, entry.operation, entry.status, entry.duration?.milliseconds, callerKind, caller,
+                try resource.crypto.sealIfPresent(entry.subject?.value, field: subjectField),
+                try resource.crypto.sealIfPresent(entry.details, field: detailsField), entry.requestID, entry.time.milliseconds,
+            ])
             if let subject = entry.subject { link(resource.crypto.subjectIndex(subject)) }
             for index in entry.subjectIndexes { link(index) }
         }
-        try await rows.run()
-        // Written out rather than built: a 100-recipient send links 100 subjects, 300 binds.
-        for start in stride(from: 0, to: subjects.count, by: 500) {
-            var values = SQLQueryString("")
-            for (offset, (index, id)) in subjects[start..<min(start + 500, subjects.count)].enumerated() {
-                values.appendLiteral(offset == 0 ? "(" : ", (")
-                values.appendInterpolation(bind: resource.storageID)
-                values.appendLiteral(", ")
-                values.appendInterpolation(bind: index)
-                values.appendLiteral(", ")
-                values.appendInterpolation(bind: id)
-                values.appendLiteral(")")
-            }
-            try await db.raw("INSERT INTO operation_log_subjects (resource_id, subject_index, log_id) VALUES \(values)").run()
-        }
+        // Written out (see WrittenOutSQL.swift): a 100-recipient send's entry links 100 subjects.
+        try await db.insertRows(
+            into: "operation_logs",
+            columns: [
+                "resource_id", "id", "category", "operation", "status", "duration_ms", "caller_kind", "caller", "subject", "details",
+                "request_id", "created_at",
+            ], rows)
+        try await db.insertRows(
+            into: "operation_log_subjects", columns: ["resource_id", "subject_index", "log_id"],
+            subjects.map { [resource.storageID, $0.0, $0.1] })
     }
 
     struct Filter: Sendable {

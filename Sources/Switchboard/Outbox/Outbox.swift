@@ -21,19 +21,21 @@ public enum Outbox {
     /// ``enqueue(_:in:)``).
     public static func enqueue(_ items: [NewOutboxItem], resource: ResourceHandle, now: Timestamp, in db: any SQLDatabase) async throws {
         guard !items.isEmpty else { return }
-        var insert = db.insert(into: "outbox")
-            .columns(
+        // Written out (see WrittenOutSQL.swift): a send to 100 recipients queues 100 rows.
+        try await db.insertRows(
+            into: "outbox",
+            columns: [
                 "resource_id", "kind", "target", "delivery_id", "subject_index", "correlation_scope", "correlation_item", "state",
-                "attempts", "max_attempts", "next_attempt_at", "created_at", "expires_at", "payload")
-        for item in items {
-            insert = insert.values(
-                SQLBind(resource.storageID), SQLBind(item.kind), SQLBind(item.target), SQLBind(item.deliveryID),
-                SQLBind(item.subjectIndex ?? item.subject.map(resource.crypto.subjectIndex)), SQLBind(item.correlation?.scope),
-                SQLBind(item.correlation?.item), SQLBind(OutboxState.pending.rawValue), SQLBind(0), SQLBind(item.maxAttempts),
-                SQLBind(max(now, item.notBefore ?? now).milliseconds), SQLBind(now.milliseconds), SQLBind(item.expiresAt.milliseconds),
-                SQLBind(try item.payload.map { try resource.crypto.seal(data: $0, field: payloadField) }))
-        }
-        try await insert.run()
+                "attempts", "max_attempts", "next_attempt_at", "created_at", "expires_at", "payload",
+            ],
+            try items.map { item in
+                [
+                    resource.storageID, item.kind, item.target, item.deliveryID, item.subjectIndex ?? item.subject.map(resource.crypto.subjectIndex),
+                    item.correlation?.scope, item.correlation?.item, OutboxState.pending.rawValue, 0, item.maxAttempts,
+                    max(now, item.notBefore ?? now).milliseconds, now.milliseconds, item.expiresAt.milliseconds,
+                    try item.payload.map { try resource.crypto.seal(data: $0, field: payloadField) },
+                ]
+            })
     }
 
     static let itemColumns = [

@@ -461,19 +461,20 @@ enum PolicyStore {
         resource: ResourceHandle, in db: any SQLDatabase
     ) async throws {
         guard !decisions.isEmpty else { return }
-        var insert = db.insert(into: "messaging_decisions")
-            .columns(
-                "resource_id", "id", "decided_at", "channel", "program_id", "sender", "recipient_index", "recipient_mask", "code", "rule",
-                "mode", "operation")
-        for decision in decisions {
-            insert = insert.values(
-                SQLBind(resource.storageID), SQLBind(decision.id), SQLBind(now.milliseconds), SQLBind(channel.rawValue),
-                SQLBind(decision.programId), SQLBind(sender),
-                SQLBind(resource.crypto.blindIndex(decision.recipient, kind: MessagingAddress.indexKind(of: decision.recipient))),
-                SQLBind(MessagingAddress.masked(decision.recipient)), SQLBind(decision.code?.rawValue), SQLBind(decision.rule),
-                SQLBind(decision.mode.rawValue), SQLBind(operation))
-        }
-        try await insert.run()
+        // Written out (see WrittenOutSQL.swift): a message to 100 recipients records 100 decisions.
+        try await db.insertRows(
+            into: "messaging_decisions",
+            columns: [
+                "resource_id", "id", "decided_at", "channel", "program_id", "sender", "recipient_index", "recipient_mask", "code", "rule", "mode",
+                "operation",
+            ],
+            decisions.map { decision in
+                [
+                    resource.storageID, decision.id, now.milliseconds, channel.rawValue, decision.programId, sender,
+                    resource.crypto.blindIndex(decision.recipient, kind: MessagingAddress.indexKind(of: decision.recipient)),
+                    MessagingAddress.masked(decision.recipient), decision.code?.rawValue, decision.rule, decision.mode.rawValue, operation,
+                ]
+            })
         try await OperationLogStore.insert(
             decisions.map { decision in
                 OperationLogEntry(

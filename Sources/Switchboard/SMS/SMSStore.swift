@@ -60,19 +60,19 @@ enum SMSStore {
     /// Inserts messages in one statement.
     static func insert(_ messages: [Message], resource: ResourceHandle, in db: any SQLDatabase) async throws {
         guard !messages.isEmpty else { return }
-        var insert = db.insert(into: "sms_messages").columns(["resource_id", "recipient_index"] + columns)
-        for message in messages {
-            let recipient = message.recipient ?? ""
-            insert = insert.values(
-                SQLBind(resource.storageID), SQLBind(resource.crypto.blindIndex(recipient, kind: .phoneNumber)), SQLBind(message.id),
-                SQLBind(message.direction.rawValue), SQLBind(message.sender),
-                SQLBind(try resource.crypto.sealIfPresent(message.recipient, field: recipientField)), SQLBind(message.segments),
-                SQLBind(message.encoding), SQLBind(message.status.rawValue), SQLBind(message.statusDetails), SQLBind(message.deliveryReport ? 1 : 0),
-                SQLBind(try resource.crypto.sealIfPresent(message.tag, field: tagField)), SQLBind(message.reportTimeoutSeconds),
-                SQLBind(message.carrier), SQLBind(message.segmentsSucceeded), SQLBind(message.segmentsFailed),
-                SQLBind(message.createdAt.milliseconds), SQLBind(message.submittedAt?.milliseconds), SQLBind(message.finishedAt?.milliseconds))
-        }
-        try await insert.run()
+        // Written out (see WrittenOutSQL.swift): a send to 100 recipients records 100 messages.
+        try await db.insertRows(
+            into: "sms_messages", columns: ["resource_id", "recipient_index"] + columns,
+            try messages.map { message in
+                [
+                    resource.storageID, resource.crypto.blindIndex(message.recipient ?? "", kind: .phoneNumber), message.id,
+                    message.direction.rawValue, message.sender, try resource.crypto.sealIfPresent(message.recipient, field: recipientField),
+                    message.segments, message.encoding, message.status.rawValue, message.statusDetails, message.deliveryReport ? 1 : 0,
+                    try resource.crypto.sealIfPresent(message.tag, field: tagField), message.reportTimeoutSeconds, message.carrier,
+                    message.segmentsSucceeded, message.segmentsFailed, message.createdAt.milliseconds, message.submittedAt?.milliseconds,
+                    message.finishedAt?.milliseconds,
+                ]
+            })
     }
 
     static func messages(_ ids: [String], resource: ResourceHandle, in db: any SQLDatabase) async throws -> [Message] {
