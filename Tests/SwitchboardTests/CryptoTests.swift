@@ -5,6 +5,31 @@ import Testing
 @testable import Switchboard
 
 @Suite struct CryptoTests {
+    /// Blind indexes are stored, so their definition never changes: HMAC-SHA256 under the key derived for them, over
+    /// the kind, a zero byte and the normalized value (a phone number's ASCII digits after `+`, an email address
+    /// trimmed and lowercased).
+    @Test func blindIndexesKeepTheirDefinition() {
+        let dataKey = SymmetricKey(data: Data((0..<32).map { UInt8($0) }))
+        let resource = UUID(uuidString: "6F2A1C3E-0B4D-4E5F-8A9B-1C2D3E4F5A6B")!
+        let crypto = ResourceCrypto(dataKey: dataKey, resourceID: resource)
+        let key = HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: dataKey, salt: Data("switchboard:\(resource.uuidString.lowercased())".utf8), info: Data("blind-index-v1".utf8),
+            outputByteCount: 32)
+        func reference(_ normalized: String, _ kind: BlindIndexKind) -> Data {
+            Data(HMAC<SHA256>.authenticationCode(for: Data(kind.rawValue.utf8) + [0] + Data(normalized.utf8), using: key))
+        }
+        let cases: [(String, BlindIndexKind, String)] = [
+            ("+1 (425) 555-0101", .phoneNumber, "+14255550101"), ("14255550101", .phoneNumber, "+14255550101"),
+            ("+٤٢٥5550101", .phoneNumber, "+5550101"), ("+1\u{301}4255550101", .phoneNumber, "+4255550101"),
+            ("  Ivy@Example.COM ", .emailAddress, "ivy@example.com"), ("Ünïcode@Example.com", .emailAddress, "ünïcode@example.com"),
+            ("custom-42", .customID, "custom-42"), ("8:acs:abc", .communicationUser, "8:acs:abc"),
+        ]
+        for (value, kind, normalized) in cases {
+            #expect(kind.normalize(value) == normalized, "\(value)")
+            #expect(crypto.blindIndex(value, kind: kind) == reference(normalized, kind), "\(value)")
+        }
+    }
+
     let resource = UUID()
     let dataKey = SymmetricKey(size: .bits256)
 

@@ -18,6 +18,8 @@ public struct ResourceCrypto: Sendable {
     private let dataKey: SymmetricKey
     private let encryptionKey: SymmetricKey
     private let indexKey: SymmetricKey
+    /// HMAC keyed with ``indexKey``, its key schedule done once: each blind index copies it and hashes its message.
+    private let indexMAC: HMAC<SHA256>
 
     public init(dataKey: SymmetricKey, resourceID: UUID) {
         self.resourceID = resourceID
@@ -27,6 +29,7 @@ public struct ResourceCrypto: Sendable {
             inputKeyMaterial: dataKey, salt: salt, info: Data("field-encryption-v1".utf8), outputByteCount: 32)
         self.indexKey = HKDF<SHA256>.deriveKey(
             inputKeyMaterial: dataKey, salt: salt, info: Data("blind-index-v1".utf8), outputByteCount: 32)
+        self.indexMAC = HMAC<SHA256>(key: indexKey)
     }
 
     /// Encrypts a personal value for storage in `field`.
@@ -72,10 +75,11 @@ public struct ResourceCrypto: Sendable {
 
     /// A keyed, deterministic index of `value` after normalising it for its kind.
     public func blindIndex(_ value: String, kind: BlindIndexKind) -> Data {
-        var message = Data(kind.rawValue.utf8)
-        message.append(0)
-        message.append(contentsOf: kind.normalize(value).utf8)
-        return Data(HMAC<SHA256>.authenticationCode(for: message, using: indexKey))
+        var mac = indexMAC
+        mac.update(data: Data(kind.rawValue.utf8))
+        mac.update(data: Data([0]))
+        mac.update(data: Data(kind.normalize(value).utf8))
+        return Data(mac.finalize())
     }
 
     /// The resource's Ed25519 key that signs its privacy receipts: derived from its data key, so it needs no storage
@@ -124,8 +128,12 @@ public enum BlindIndexKind: String, Sendable {
     public func normalize(_ value: String) -> String {
         switch self {
         case .phoneNumber:
-            let digits = value.filter(\.isASCIIDigit)
-            return "+" + digits
+            // ASCII text is one character per byte, so its digits are its digit bytes; other text keeps the
+            // character-wise rule (a digit followed by a combining mark is one character, and not a digit).
+            if value.utf8.allSatisfy({ $0 < 0x80 }) {
+                return "+" + String(decoding: value.utf8.filter { $0 >= 0x30 && $0 <= 0x39 }, as: UTF8.self)
+            }
+            return "+" + value.filter(\.isASCIIDigit)
         case .emailAddress:
             return value.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         case .customID, .communicationUser:
