@@ -42,13 +42,15 @@ import Testing
         try await TestServer.with { server in
             let dev = try await server.createResource("dev", in: .unitedStates)
             try await server.test(additionalRoutes: [Self.whoAmI]) { client in
+                let sent = Date()
                 let response = try await dev.send(
                     client, .post, "/identities?\(Self.version)", json: #"{"createTokenWithScopes":["chat","voip"],"expiresInMinutes":60}"#)
+                let answered = Date()
                 #expect(response.status == .created)
                 let token = try #require(response.json["accessToken"] as? [String: Any])
                 let expiresText = try #require(token["expiresOn"] as? String)
                 let expiresOn = try #require(APIDate.parse(expiresText))
-                #expect(abs(expiresOn.timeIntervalSinceNow - 3600) < 5)
+                Self.expectExpiry(expiresOn, seconds: 3600, issuedBetween: sent, and: answered)
                 let tokenText = try #require(token["token"] as? String)
                 let whoami = try await client.execute(
                     uri: "/dev/test/whoami?\(Self.version)", method: .get, headers: bearer(tokenText))
@@ -64,14 +66,29 @@ import Testing
             try await server.test { client in
                 let user = try await dev.send(client, .post, "/identities?\(Self.version)").json
                 let id = try #require((user["identity"] as? [String: Any])?["id"] as? String)
+                let sent = Date()
                 let response = try await dev.send(
                     client, .post, "/identities/\(Self.encode(id))/:issueAccessToken?\(Self.version)", json: #"{"scopes":["chat"]}"#)
+                let answered = Date()
                 #expect(response.status == .ok)
                 let expiresText = try #require(response.json["expiresOn"] as? String)
                 let expiresOn = try #require(APIDate.parse(expiresText))
-                #expect(abs(expiresOn.timeIntervalSinceNow - 86_400) < 5)
+                Self.expectExpiry(expiresOn, seconds: 86_400, issuedBetween: sent, and: answered)
             }
         }
+    }
+
+    /// A token issued between `sent` and `answered` for `seconds` expires that long after some moment in between
+    /// (the wire's dates have whole seconds). Bracketing the request, not comparing with "now", keeps a slow machine
+    /// from failing it.
+    static func expectExpiry(
+        _ expiresOn: Date, seconds: TimeInterval, issuedBetween sent: Date, and answered: Date, sourceLocation: SourceLocation = #_sourceLocation
+    ) {
+        let earliest = sent.addingTimeInterval(seconds - 1)
+        let latest = answered.addingTimeInterval(seconds + 1)
+        #expect(
+            expiresOn >= earliest && expiresOn <= latest, "expires \(expiresOn), issued between \(sent) and \(answered)",
+            sourceLocation: sourceLocation)
     }
 
     @Test(

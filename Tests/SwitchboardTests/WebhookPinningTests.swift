@@ -48,38 +48,54 @@ import Testing
         }
     }
 
+    /// Runs `body` with pinned connections that are shut down however it ends: an HTTP client left running when it is
+    /// released stops the whole test process (AsyncHTTPClient checks this in debug builds).
+    func withConnections(_ body: (WebhookConnections) async throws -> Void) async throws {
+        let connections = WebhookConnections(configuration: .init(redirectConfiguration: .disallow))
+        do {
+            try await body(connections)
+        } catch {
+            await connections.shutdown()
+            throw error
+        }
+        await connections.shutdown()
+    }
+
+    /// Generous: the suites run side by side on two cores, and a call only has to arrive.
+    static let timeout = Duration.seconds(60)
+
     @Test func theCallConnectsToTheCheckedAddressWithTheNameAsHost() async throws {
         try await withReceiver { port, hosts in
-            let rebinding = RebindingResolver(first: [IP("127.0.0.1")!], then: [IP("169.254.169.254")!])
-            let connections = WebhookConnections(configuration: .init(redirectConfiguration: .disallow))
-            let client = WebhookClient(connections: connections, timeout: .seconds(5), addresses: .init(resolver: rebinding.resolver))
-            // The name does not resolve anywhere but through the policy's resolver: a client that resolved it again
-            // on its own would fail to connect.
-            let reply = try await client.send(.POST, to: "http://REBIND.invalid:\(port)/hook", headers: [], body: Data("{}".utf8))
-            #expect(reply.status == 200)
-            #expect(hosts() == ["rebind.invalid:\(port)"])
-            #expect(rebinding.calls.load(ordering: .relaxed) == 1, "one resolution per call: the one that was checked")
+            try await withConnections { connections in
+                let rebinding = RebindingResolver(first: [IP("127.0.0.1")!], then: [IP("169.254.169.254")!])
+                let client = WebhookClient(connections: connections, timeout: Self.timeout, addresses: .init(resolver: rebinding.resolver))
+                // The name does not resolve anywhere but through the policy's resolver: a client that resolved it again
+                // on its own would fail to connect.
+                let reply = try await client.send(.POST, to: "http://REBIND.invalid:\(port)/hook", headers: [], body: Data("{}".utf8))
+                #expect(reply.status == 200)
+                #expect(hosts() == ["rebind.invalid:\(port)"])
+                #expect(rebinding.calls.load(ordering: .relaxed) == 1, "one resolution per call: the one that was checked")
 
-            // The name now resolves to the cloud metadata address: refused before any connection, even though a
-            // connection to the earlier address is still open in the pool.
-            await #expect(throws: WebhookAddressRefused.self) {
-                _ = try await client.send(.POST, to: "http://rebind.invalid:\(port)/hook", headers: [], body: Data("{}".utf8))
+                // The name now resolves to the cloud metadata address: refused before any connection, even though a
+                // connection to the earlier address is still open in the pool.
+                await #expect(throws: WebhookAddressRefused.self) {
+                    _ = try await client.send(.POST, to: "http://rebind.invalid:\(port)/hook", headers: [], body: Data("{}".utf8))
+                }
+                #expect(hosts().count == 1)
             }
-            #expect(hosts().count == 1)
-            await connections.shutdown()
         }
     }
 
     @Test func aNameWithAnyForbiddenAddressIsRefusedWithoutAConnection() async throws {
         try await withReceiver { port, hosts in
-            let mixed = RebindingResolver(first: [IP("127.0.0.1")!, IP("fe80::1")!], then: [])
-            let connections = WebhookConnections(configuration: .init(redirectConfiguration: .disallow))
-            let client = WebhookClient(connections: connections, timeout: .seconds(5), addresses: .init(resolver: mixed.resolver))
-            await #expect(throws: WebhookAddressRefused.self) {
-                _ = try await client.send(.POST, to: "http://rebind.invalid:\(port)/hook", headers: [], body: nil)
+            try await withConnections { connections in
+                let mixed = RebindingResolver(first: [IP("127.0.0.1")!, IP("fe80::1")!], then: [])
+                let client = WebhookClient(connections: connections, timeout: Self.timeout, addresses: .init(resolver: mixed.resolver))
+                await #expect(throws: WebhookAddressRefused.self) {
+                    _ = try await client.send(.POST, to: "http://rebind.invalid:\(port)/hook", headers: [], body: nil)
+                }
+                #expect(hosts().isEmpty)
             }
-            #expect(hosts().isEmpty)
-            await connections.shutdown()
         }
     }
 }

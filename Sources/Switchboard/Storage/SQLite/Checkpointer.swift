@@ -40,6 +40,9 @@ final class Checkpointer: Sendable {
         self.logger = logger
     }
 
+    /// The pass, here and in the writer's own turn: copies what no reader still needs, waits for no one.
+    static let passive = "PRAGMA wal_checkpoint(PASSIVE)"
+
     /// Passes finished so far.
     var passes: Int { state.withLock { $0.passes } }
 
@@ -61,7 +64,7 @@ final class Checkpointer: Sendable {
         }
         guard start else { return false }
         thread.submit(
-            { [connection] in _ = try connection.query("PRAGMA wal_checkpoint(PASSIVE)", [], lease: nil) },
+            { [connection] in _ = try connection.query(Self.passive, [], lease: nil) },
             completion: { [self] result in
                 if case .failure(let error) = result {
                     logger.warning("A background checkpoint failed; the next commit past the threshold tries again", metadata: ["error": "\(error)"])

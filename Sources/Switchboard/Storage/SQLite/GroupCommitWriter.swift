@@ -244,7 +244,7 @@ final class GroupCommitWriter: Sendable {
                 }
                 if checkpointer?.walGrew(to: connection.walFrames) == true {
                     // Writes never paused for a background pass to catch up: this turn's pass lets the log start over.
-                    _ = try? connection.query("PRAGMA wal_checkpoint(PASSIVE)", [], lease: nil)
+                    _ = try? connection.query(Checkpointer.passive, [], lease: nil)
                 }
             },
             completion: { [self] result in
