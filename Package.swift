@@ -120,10 +120,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // What the protocol libraries' tests share (a deterministic generator for their generated cases).
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(
             name: "DNSClientTests",
             dependencies: [
                 "DNSClient",
+                "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
@@ -166,6 +169,7 @@ let package = Package(
             name: "MailTests",
             dependencies: [
                 "Mail",
+                "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
@@ -191,6 +195,7 @@ let package = Package(
             name: "SMPPTests",
             dependencies: [
                 "SMPP",
+                "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

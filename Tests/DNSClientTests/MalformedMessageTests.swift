@@ -1,6 +1,7 @@
 import DNSClient
 import NIOCore
 import Testing
+import TestSupport
 
 @Suite struct MalformedMessageTests {
     /// A header with the given counts, then `body`.
@@ -106,7 +107,7 @@ import Testing
     /// `DNSDecodingError` (the only error type it can throw) or give a message that survives
     /// re-encoding — and never trap.
     @Test func mutatedMessagesNeverCrash() throws {
-        var random = SplitMix64(state: 0x5EED)
+        var random = SplitMix64(seed: 0x5EED)
         var decoded = 0
         var rejected = 0
         for seed in Self.seeds {
@@ -137,7 +138,7 @@ import Testing
     }
 
     @Test func randomBytesNeverCrash() {
-        var random = SplitMix64(state: 0xD15EA5E)
+        var random = SplitMix64(seed: 0xD15EA5E)
         for _ in 0..<5000 {
             var bytes = (0..<Int.random(in: 0...200, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }
             // Small counts make the decoder go past the header more often.

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 
 @testable import Mail
 
@@ -44,7 +45,7 @@ struct HeaderFieldWriterTests {
     /// Values built from pieces that exercise every rule: spaces in runs, tabs, CR, LF, NUL, DEL, other controls,
     /// `=?`, non-ASCII letters, and words of every length up to past the encoding threshold.
     static func values(count: Int) -> [String] {
-        var generator = SplitMix64(state: 0x5EED_F1E1D)
+        var generator = SplitMix64(seed: 0x5EED_F1E1D)
         let pieces = [
             " ", "  ", "\t", "\r\n", "\n", "\r", "\0", "\u{7F}", "\u{1B}", "=?", "?=", "=", "?", "é", "用户", "a", "word", "x@y.z",
             "<a@b.c>,", "\"q\"",
@@ -90,17 +91,5 @@ struct HeaderFieldWriterTests {
         }
         // Both branches are exercised.
         #expect(encoded > 100 && encoded < 1_900)
-    }
-}
-
-/// A deterministic generator, so that a failing case names a value that comes back on the next run.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,6 +1,7 @@
 import NIOCore
 import NIOEmbedded
 import Testing
+import TestSupport
 
 @testable import SMPP
 
@@ -162,22 +163,5 @@ import Testing
         let bytes = try #require(try channel.readOutbound(as: ByteBuffer.self))
         #expect(Array(bytes.readableBytesView) == hex("00 00 00 10 00 00 00 15 00 00 00 00 00 00 00 01"))
         _ = try channel.finish()
-    }
-}
-
-/// Deterministic pseudo-random numbers, so a failing fuzz case is reproducible.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var value = state
-        value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
-        return value ^ (value >> 31)
     }
 }
