@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import SQLKit
 import Testing
 
@@ -33,6 +34,25 @@ struct SQLiteCheckpointTests {
             #expect(try Self.logSize(database) > 1_900 * 4_096)
             #expect(database.checkpointer.passes == 0)
         }
+    }
+
+    /// A store opened with the defaults lets the log grow well past SQLite's 1,000 frames before the first pass: a
+    /// pass writes each page once however many commits changed it, so the longer the stretch, the fewer writes.
+    @Test func byDefaultAPassWaitsForSixteenThousandFrames() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("checkpoint-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let database = try await SQLiteDatabase(path: directory.appendingPathComponent("test.sqlite").path, readers: 1, logger: Logger(label: "test"))
+        do {
+            #expect(database.checkpointer.threshold == 16_000)
+            try await database.transaction { try await $0.raw("CREATE TABLE blobs (id INTEGER PRIMARY KEY, data BLOB NOT NULL)").run() }
+            try await Self.write(pages: 2_000, to: database)
+            #expect(database.writer.connection.walFrames > 1_900)
+            #expect(database.checkpointer.passes == 0)
+        } catch {
+            await database.shutdown()
+            throw error
+        }
+        await database.shutdown()
     }
 
     /// The checkpointer copies the log in the background once it has grown by its threshold; under writes that never

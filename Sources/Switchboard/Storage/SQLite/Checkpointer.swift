@@ -6,7 +6,7 @@ import Synchronization
 ///
 /// The writer's connection counts the log's frames instead of checkpointing (``SQLiteHandle/checkpointElsewhere()``)
 /// and reports them after each commit (``walGrew(to:)``). Once the log has grown by ``threshold`` frames since the
-/// last pass (SQLite's own default: 1,000), a `PASSIVE` checkpoint runs here: it copies what no reader still needs
+/// last pass (``SQLiteDatabase/defaultCheckpointThreshold``), a `PASSIVE` checkpoint runs here: it copies what no reader still needs
 /// and fsyncs the file while the writer goes on committing, and SQLite starts the log over at the next write once
 /// every frame is in the file. It never waits for readers or the writer; what it could not copy, the next pass does.
 ///
